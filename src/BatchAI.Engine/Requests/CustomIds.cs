@@ -1,0 +1,51 @@
+using System.Globalization;
+
+namespace BatchAI.Requests;
+
+/// <summary>
+/// The custom id that ties a result back to its record. One rule suits every provider we support
+/// (Anthropic's is the strictest): 1 to 64 characters from A-Z, a-z, 0-9, underscore and hyphen.
+/// An id that breaks it is rejected, never silently rewritten, so ids in the results are the user's own.
+/// </summary>
+public static class CustomIds
+{
+    public const int MaxLength = 64;
+
+    public const string Pattern = "^[A-Za-z0-9_-]{1,64}$";
+
+    /// <summary>The id given to a record when no id column is named: stable for the same input.</summary>
+    public static string ForRow(long rowNumber) => "row-" + rowNumber.ToString(CultureInfo.InvariantCulture);
+
+    public static bool IsValid(string? id) => Explain(id) is null;
+
+    /// <summary>Null when <paramref name="id"/> is valid, otherwise why not, in words a user can act on.</summary>
+    public static string? Explain(string? id)
+    {
+        if (string.IsNullOrEmpty(id))
+        {
+            return "the custom id is empty";
+        }
+
+        if (id!.Length > MaxLength)
+        {
+            return string.Format(CultureInfo.InvariantCulture, "the custom id '{0}…' is {1} characters long; the limit is {2}", id.Substring(0, 20), id.Length, MaxLength);
+        }
+
+        foreach (var c in id)
+        {
+            if (!IsAllowed(c))
+            {
+                return string.Format(CultureInfo.InvariantCulture, "the custom id '{0}' contains '{1}'; only letters A-Z and a-z, digits, '_' and '-' are allowed ({2})", id, Printable(c), Pattern);
+            }
+        }
+
+        return null;
+    }
+
+    internal static bool IsAllowed(char c) =>
+        c is (>= 'A' and <= 'Z') or (>= 'a' and <= 'z') or (>= '0' and <= '9') or '_' or '-';
+
+    private static string Printable(char c) => char.IsControl(c) || char.IsWhiteSpace(c)
+        ? string.Format(CultureInfo.InvariantCulture, "U+{0:X4}", (int)c)
+        : c.ToString();
+}
