@@ -1,0 +1,210 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using BatchAI.Emulator.Model;
+using BatchAI.Emulator.State;
+
+namespace BatchAI.Emulator.OpenAI;
+
+/// <summary>
+/// What OpenAI checks while a batch is <c>validating</c>: every line is a JSON object with a unique
+/// <c>custom_id</c>, <c>method</c> POST, the batch's <c>url</c> and a <c>body</c>; at most 50,000 lines and 200 MB.
+/// A file that fails makes the batch <c>failed</c> with <c>errors.data[]</c>. Request bodies the model would reject
+/// are not validation errors: they become 400 lines in the error file.
+/// </summary>
+internal static class InputFileValidator
+{
+    public const int MaxRequests = 50_000;
+    public const long MaxBytes = 200L * 1024 * 1024;
+    private const int MaxReportedErrors = 10;
+
+    public static BatchValidation Validate(string contentPath, string endpoint)
+    {
+        var validation = new BatchValidation();
+        var length = new FileInfo(contentPath).Length;
+        if (length > MaxBytes)
+        {
+            Add(validation, "invalid_request", "The input file is larger than 200 MB, the limit for one batch.", null, null);
+            return validation;
+        }
+
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var lineNumber = 0;
+        foreach (var line in InputLines.Read(contentPath))
+        {
+            lineNumber = line.Number;
+            if (line.Text.Trim().Length == 0)
+            {
+                continue;
+            }
+
+            validation.Total++;
+            if (validation.Total > MaxRequests)
+            {
+                Add(validation, "too_many_tasks", string.Format(CultureInfo.InvariantCulture, "The batch has more than {0:N0} requests, the limit for one batch.", MaxRequests), null, null);
+                return validation;
+            }
+
+            CheckLine(validation, line.Text, lineNumber, endpoint, seen);
+        }
+
+        if (validation.Total == 0)
+        {
+            Add(validation, "empty_file", "The input file is empty. Please ensure that the batch contains at least one request.", null, null);
+        }
+
+        return validation;
+    }
+
+    private static void CheckLine(BatchValidation validation, string text, int line, string endpoint, HashSet<string> seen)
+    {
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(text);
+        }
+        catch (JsonException)
+        {
+            Add(validation, "invalid_json_line", "This line is not parseable as valid JSON.", null, line);
+            return;
+        }
+
+        using (document)
+        {
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                Add(validation, "invalid_request", "Each line must be a JSON object.", null, line);
+                return;
+            }
+
+            if (!root.TryGetProperty("custom_id", out var id) || id.ValueKind != JsonValueKind.String || id.GetString()!.Length == 0)
+            {
+                Add(validation, "invalid_request", "Missing required parameter: 'custom_id'.", "custom_id", line);
+                return;
+            }
+
+            if (!seen.Add(id.GetString()!))
+            {
+                Add(validation, "duplicate_custom_id", "The custom_id for this request is a duplicate of another request. The custom_id parameter must be unique for each request in a batch.", "custom_id", line);
+            }
+
+            if (!root.TryGetProperty("method", out var method) || method.GetString() != "POST")
+            {
+                Add(validation, "invalid_request", "The method for this request must be POST.", "method", line);
+            }
+
+            if (!root.TryGetProperty("url", out var url) || url.ValueKind != JsonValueKind.String || url.GetString() != endpoint)
+            {
+                Add(validation, "url_mismatch", "The provided URL for this request does not match the batch endpoint.", "url", line);
+            }
+
+            if (!root.TryGetProperty("body", out var body) || body.ValueKind != JsonValueKind.Object)
+            {
+                Add(validation, "invalid_request", "Missing required parameter: 'body'.", "body", line);
+                return;
+            }
+
+            if (EmulatedModel.Validate(body) is not null)
+            {
+                validation.InvalidRequests++;
+            }
+            else
+            {
+                validation.Model ??= body.GetProperty("model").GetString();
+            }
+        }
+    }
+
+    private static void Add(BatchValidation validation, string code, string message, string? param, int? line)
+    {
+        if (validation.Errors.Count < MaxReportedErrors)
+        {
+            validation.Errors.Add(new BatchErrorRecord { Code = code, Message = message, Param = param, Line = line });
+        }
+    }
+}
+
+/// <summary>The lines of an input file with their 1-based numbers and byte offsets (for re-reading in another order).</summary>
+internal static class InputLines
+{
+    public static IEnumerable<InputLine> Read(string path)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+        var buffer = new byte[1 << 16];
+        var pending = new MemoryStream();
+        long offset = 0;
+        long lineStart = 0;
+        var number = 0;
+        int read;
+        while ((read = stream.Read(buffer, 0, buffer.Length)) > 0)
+        {
+            var from = 0;
+            for (var i = 0; i < read; i++)
+            {
+                if (buffer[i] != '\n')
+                {
+                    continue;
+                }
+
+                pending.Write(buffer, from, i - from);
+                number++;
+                yield return new InputLine(number, lineStart, Decode(pending));
+                pending.SetLength(0);
+                from = i + 1;
+                lineStart = offset + i + 1;
+            }
+
+            pending.Write(buffer, from, read - from);
+            offset += read;
+        }
+
+        if (pending.Length > 0)
+        {
+            number++;
+            yield return new InputLine(number, lineStart, Decode(pending));
+        }
+    }
+
+    /// <summary>Reads the line that starts at <paramref name="offset"/>.</summary>
+    public static string ReadAt(FileStream stream, long offset)
+    {
+        stream.Seek(offset, SeekOrigin.Begin);
+        var pending = new MemoryStream();
+        var buffer = new byte[4096];
+        int read;
+        while ((read = stream.Read(buffer, 0, buffer.Length)) > 0)
+        {
+            var newline = Array.IndexOf(buffer, (byte)'\n', 0, read);
+            if (newline >= 0)
+            {
+                pending.Write(buffer, 0, newline);
+                break;
+            }
+
+            pending.Write(buffer, 0, read);
+        }
+
+        return Decode(pending);
+    }
+
+    private static string Decode(MemoryStream bytes)
+    {
+        var length = (int)bytes.Length;
+        if (length > 0 && bytes.GetBuffer()[length - 1] == '\r')
+        {
+            length--;
+        }
+
+        return Encoding.UTF8.GetString(bytes.GetBuffer(), 0, length);
+    }
+}
+
+internal readonly struct InputLine(int number, long offset, string text)
+{
+    public int Number { get; } = number;
+
+    public long Offset { get; } = offset;
+
+    public string Text { get; } = text;
+}

@@ -1,0 +1,411 @@
+using System.Globalization;
+using System.Net;
+using System.Text.Json;
+using BatchAI.Emulator.Http;
+using BatchAI.Emulator.State;
+
+namespace BatchAI.Emulator.OpenAI;
+
+/// <summary>
+/// OpenAI's Files and Batches endpoints (<c>/v1/files…</c>, <c>/v1/batches…</c>) with the real service's shapes,
+/// status values, validation, errors and list pagination. Only <c>/v1/chat/completions</c> batches can be created:
+/// that is the endpoint the emulated model answers.
+/// </summary>
+internal sealed class OpenAIProtocol(EmulatorStore store, EmulatorOptions options)
+{
+    public const string ChatCompletions = "/v1/chat/completions";
+    private const long MaxUploadBytes = 512L * 1024 * 1024;
+    private static readonly string[] UploadPurposes = ["assistants", "batch", "fine-tune", "vision", "user_data", "evals"];
+    private static readonly string[] BatchEndpoints = ["/v1/responses", ChatCompletions, "/v1/embeddings", "/v1/completions", "/v1/moderations", "/v1/images/generations", "/v1/images/edits", "/v1/videos"];
+    private readonly object _processing = new();
+
+    /// <param name="path">The path after <c>/v1/</c>, without a trailing slash, e.g. <c>batches/batch_1/cancel</c>.</param>
+    public async Task<HttpResponseMessage> HandleAsync(HttpRequestMessage request, string path, CancellationToken cancellationToken)
+    {
+        if (Authenticate(request) is { } unauthorized)
+        {
+            return unauthorized;
+        }
+
+        var segments = path.Split('/');
+        var method = request.Method.Method;
+        return (segments.Length, segments[0], method) switch
+        {
+            (1, "files", "POST") => await UploadAsync(request, cancellationToken).ConfigureAwait(false),
+            (1, "files", "GET") => ListFiles(request.RequestUri!),
+            (2, "files", "GET") => RetrieveFile(segments[1]),
+            (2, "files", "DELETE") => DeleteFile(segments[1]),
+            (3, "files", "GET") when segments[2] == "content" => FileContent(segments[1]),
+            (1, "batches", "POST") => await CreateBatchAsync(request, cancellationToken).ConfigureAwait(false),
+            (1, "batches", "GET") => ListBatches(request.RequestUri!),
+            (2, "batches", "GET") => RetrieveBatch(segments[1]),
+            (3, "batches", "POST") when segments[2] == "cancel" => CancelBatch(segments[1]),
+            _ => InvalidUrl(request),
+        };
+    }
+
+    internal static HttpResponseMessage InvalidUrl(HttpRequestMessage request) =>
+        Responses.OpenAIError(HttpStatusCode.NotFound, $"Invalid URL ({request.Method.Method} {request.RequestUri!.AbsolutePath})", "invalid_request_error");
+
+    private HttpResponseMessage? Authenticate(HttpRequestMessage request)
+    {
+        var header = request.Headers.Authorization;
+        var key = header is not null && string.Equals(header.Scheme, "Bearer", StringComparison.OrdinalIgnoreCase) ? header.Parameter : null;
+        if (string.IsNullOrEmpty(key))
+        {
+            return Responses.OpenAIError(HttpStatusCode.Unauthorized, "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).", "invalid_request_error");
+        }
+
+        if (options.RequiredApiKey is { } required && !string.Equals(required, key, StringComparison.Ordinal))
+        {
+            // The real service shows the first and last characters only; so does the emulator.
+            var masked = key!.Length <= 8 ? "***" : key.Substring(0, 3) + "***" + key.Substring(key.Length - 4);
+            return Responses.OpenAIError(HttpStatusCode.Unauthorized, $"Incorrect API key provided: {masked}. You can find your API key at https://platform.openai.com/account/api-keys.", "invalid_request_error", code: "invalid_api_key");
+        }
+
+        return null;
+    }
+
+    private async Task<HttpResponseMessage> UploadAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        var boundary = MultipartFormReader.BoundaryOf(request.Content?.Headers.ContentType?.ToString());
+        if (boundary is null)
+        {
+            return BadRequest("The request must be multipart/form-data with a boundary.", null);
+        }
+
+        var id = "file-" + Ids.Random(24);
+        var temp = AtomicFile.TempPathFor(store.ContentPath(id));
+        string? purpose = null;
+        string? filename = null;
+        long? expiresAfterSeconds = null;
+        try
+        {
+            var reader = new MultipartFormReader(await request.Content!.ReadAsStreamAsync().ConfigureAwait(false), boundary);
+            while (await reader.ReadNextSectionAsync(cancellationToken).ConfigureAwait(false) is { } section)
+            {
+                switch (section.Name)
+                {
+                    case "file" when section.FileName is not null:
+                        filename = section.FileName;
+                        using (var target = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous))
+                        {
+                            await section.CopyToAsync(target, MaxUploadBytes, cancellationToken).ConfigureAwait(false);
+                        }
+
+                        break;
+                    case "purpose":
+                        purpose = await section.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+                        break;
+                    case "expires_after[seconds]" or "expires_after.seconds":
+                        var seconds = await section.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+                        expiresAfterSeconds = long.TryParse(seconds, NumberStyles.None, CultureInfo.InvariantCulture, out var s) ? s : -1;
+                        break;
+                    default:
+                        await section.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+                        break;
+                }
+            }
+        }
+        catch (MultipartTooLargeException)
+        {
+            File.Delete(temp);
+            return Responses.OpenAIError(HttpStatusCode.RequestEntityTooLarge, "File is too large: the limit is 512 MB.", "invalid_request_error", "file");
+        }
+        catch (InvalidDataException ex)
+        {
+            File.Delete(temp);
+            return BadRequest("The multipart body is malformed: " + ex.Message, null);
+        }
+
+        var problem = purpose is null ? BadRequest("Missing required parameter: 'purpose'.", "purpose")
+            : Array.IndexOf(UploadPurposes, purpose) < 0 ? BadRequest($"Invalid value for 'purpose': '{purpose}'. Expected one of {string.Join(", ", UploadPurposes)}.", "purpose")
+            : filename is null ? BadRequest("Missing required parameter: 'file'.", "file")
+            : purpose == "batch" && !filename.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase) ? BadRequest("Invalid file format for Batch API. Must be .jsonl", "file")
+            : expiresAfterSeconds is { } e && (e < 3600 || e > 2_592_000) ? BadRequest("Invalid 'expires_after.seconds': must be between 3600 and 2592000.", "expires_after")
+            : null;
+        if (problem is not null)
+        {
+            File.Delete(temp);
+            return problem;
+        }
+
+        var now = options.Now();
+        var expiresAfter = expiresAfterSeconds ?? (purpose == "batch" ? 30L * 24 * 3600 : (long?)null);
+        AtomicFile.MoveIntoPlace(temp, store.ContentPath(id));
+        var file = new FileRecord
+        {
+            Id = id,
+            Purpose = purpose!,
+            Filename = filename!,
+            Bytes = new FileInfo(store.ContentPath(id)).Length,
+            CreatedAtMs = now,
+            ExpiresAtMs = expiresAfter is { } after ? now + (after * 1000) : null,
+        };
+        store.SaveFile(file);
+        return Responses.Ok(w => OpenAIJson.WriteFile(w, file));
+    }
+
+    private HttpResponseMessage ListFiles(Uri uri)
+    {
+        var query = Query.Parse(uri);
+        if (!Query.TryLimit(query, 10_000, 10_000, out var limit))
+        {
+            return BadRequest("Invalid 'limit': expected an integer between 1 and 10000.", "limit");
+        }
+
+        var order = query.TryGetValue("order", out var o) ? o : "desc";
+        if (order is not ("asc" or "desc"))
+        {
+            return BadRequest("Invalid 'order': expected 'asc' or 'desc'.", "order");
+        }
+
+        var files = store.ListFiles()
+            .Where(f => !query.TryGetValue("purpose", out var purpose) || f.Purpose == purpose)
+            .OrderBy(f => f.CreatedAtMs).ThenBy(f => f.Id, StringComparer.Ordinal)
+            .ToList();
+        if (order == "desc")
+        {
+            files.Reverse();
+        }
+
+        return Page(files, query, limit, f => f.Id, OpenAIJson.WriteFile, alwaysWriteCursorIds: true);
+    }
+
+    private HttpResponseMessage RetrieveFile(string id) =>
+        store.GetFile(id) is { } file ? Responses.Ok(w => OpenAIJson.WriteFile(w, file)) : NoSuchFile(id);
+
+    private HttpResponseMessage DeleteFile(string id)
+    {
+        if (!store.DeleteFile(id))
+        {
+            return NoSuchFile(id);
+        }
+
+        return Responses.Ok(w =>
+        {
+            w.WriteStartObject();
+            w.WriteString("id", id);
+            w.WriteString("object", "file");
+            w.WriteBoolean("deleted", true);
+            w.WriteEndObject();
+        });
+    }
+
+    private HttpResponseMessage FileContent(string id) =>
+        store.GetFile(id) is null ? NoSuchFile(id) : Responses.File(store.ContentPath(id), "application/octet-stream");
+
+    private async Task<HttpResponseMessage> CreateBatchAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        JsonDocument body;
+        try
+        {
+            var stream = await request.Content!.ReadAsStreamAsync().ConfigureAwait(false);
+            body = await JsonDocument.ParseAsync(stream, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        catch (JsonException)
+        {
+            return BadRequest("We could not parse the JSON body of your request.", null);
+        }
+
+        using (body)
+        {
+            var root = body.RootElement;
+            string? Text(string name) => root.ValueKind == JsonValueKind.Object && root.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+            var inputFileId = Text("input_file_id");
+            var endpoint = Text("endpoint");
+            var window = Text("completion_window");
+            if (inputFileId is null)
+            {
+                return BadRequest("Missing required parameter: 'input_file_id'.", "input_file_id");
+            }
+
+            if (endpoint is null || Array.IndexOf(BatchEndpoints, endpoint) < 0)
+            {
+                return BadRequest($"Invalid value for 'endpoint': expected one of {string.Join(", ", BatchEndpoints)}.", "endpoint");
+            }
+
+            if (endpoint != ChatCompletions)
+            {
+                return BadRequest($"The BatchAI emulator runs {ChatCompletions} batches only; '{endpoint}' is not emulated.", "endpoint");
+            }
+
+            if (window != "24h")
+            {
+                return BadRequest("Invalid value for 'completion_window': only '24h' is supported.", "completion_window");
+            }
+
+            var file = store.GetFile(inputFileId);
+            if (file is null || file.Purpose != "batch")
+            {
+                return BadRequest($"Cannot find file {inputFileId}, or project does not have access to it.", "input_file_id");
+            }
+
+            if (ReadMetadata(root, out var metadata) is { } metadataProblem)
+            {
+                return metadataProblem;
+            }
+
+            var record = new BatchRecord
+            {
+                Id = "batch_" + Ids.Random(32),
+                Endpoint = endpoint,
+                InputFileId = inputFileId,
+                CompletionWindow = window,
+                Metadata = metadata,
+                CreatedAtMs = options.Now(),
+                ProcessingMs = (long)options.ProcessingTime.TotalMilliseconds,
+                CompletionWindowMs = (long)options.CompletionWindow.TotalMilliseconds,
+                CancellationDelayMs = (long)options.CancellationDelay.TotalMilliseconds,
+            };
+            store.SaveBatch(record);
+            return Responses.Ok(w => OpenAIJson.WriteBatch(w, BatchSnapshot.At(record, record.CreatedAtMs)));
+        }
+    }
+
+    private HttpResponseMessage RetrieveBatch(string id) =>
+        Current(id) is { } snapshot ? Responses.Ok(w => OpenAIJson.WriteBatch(w, snapshot)) : NoSuchBatch(id);
+
+    private HttpResponseMessage ListBatches(Uri uri)
+    {
+        var query = Query.Parse(uri);
+        if (!Query.TryLimit(query, 20, 100, out var limit))
+        {
+            return BadRequest("Invalid 'limit': expected an integer between 1 and 100.", "limit");
+        }
+
+        var batches = store.ListBatches()
+            .OrderByDescending(b => b.CreatedAtMs).ThenByDescending(b => b.Id, StringComparer.Ordinal)
+            .Select(b => b.Id)
+            .ToList();
+        return Page(batches, query, limit, id => id, (w, id) => OpenAIJson.WriteBatch(w, Current(id)!), alwaysWriteCursorIds: false);
+    }
+
+    private HttpResponseMessage CancelBatch(string id)
+    {
+        lock (_processing)
+        {
+            var snapshot = Current(id);
+            if (snapshot is null)
+            {
+                return NoSuchBatch(id);
+            }
+
+            if (snapshot.CanCancel)
+            {
+                var record = snapshot.Record;
+                record.CancelRequestedAtMs = options.Now();
+                // Cancelling while still validating: validate now, so the batch knows its requests.
+                record.Validation ??= InputFileValidator.Validate(store.ContentPath(record.InputFileId), record.Endpoint);
+                store.SaveBatch(record);
+                snapshot = BatchSnapshot.At(record, options.Now());
+            }
+
+            return Responses.Ok(w => OpenAIJson.WriteBatch(w, snapshot));
+        }
+    }
+
+    /// <summary>The batch as of now, after doing any validation or processing that is due by now.</summary>
+    private BatchSnapshot? Current(string id)
+    {
+        lock (_processing)
+        {
+            var record = store.GetBatch(id);
+            if (record is null)
+            {
+                return null;
+            }
+
+            var now = options.Now();
+            var snapshot = BatchSnapshot.At(record, now);
+            if (record.Validation is null && now >= snapshot.ValidationEndsAt)
+            {
+                record.Validation = InputFileValidator.Validate(store.ContentPath(record.InputFileId), record.Endpoint);
+                store.SaveBatch(record);
+                snapshot = BatchSnapshot.At(record, now);
+            }
+
+            if (snapshot.HasResults && record.Outcome is null)
+            {
+                record.Outcome = record.Validation is { Errors.Count: 0 } ? BatchProcessor.Process(store, snapshot, now) : new BatchOutcome();
+                store.SaveBatch(record);
+            }
+
+            return snapshot;
+        }
+    }
+
+    private static HttpResponseMessage? ReadMetadata(JsonElement root, out Dictionary<string, string>? metadata)
+    {
+        metadata = null;
+        if (!root.TryGetProperty("metadata", out var element) || element.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        if (element.ValueKind != JsonValueKind.Object)
+        {
+            return BadRequest("Invalid type for 'metadata': expected an object.", "metadata");
+        }
+
+        metadata = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var pair in element.EnumerateObject())
+        {
+            if (pair.Value.ValueKind != JsonValueKind.String)
+            {
+                return BadRequest($"Invalid type for 'metadata.{pair.Name}': expected a string.", "metadata");
+            }
+
+            if (pair.Name.Length > 64 || pair.Value.GetString()!.Length > 512)
+            {
+                return BadRequest("Invalid 'metadata': keys can be at most 64 characters and values at most 512 characters.", "metadata");
+            }
+
+            metadata[pair.Name] = pair.Value.GetString()!;
+        }
+
+        return metadata.Count > 16 ? BadRequest("Invalid 'metadata': at most 16 key-value pairs are allowed.", "metadata") : null;
+    }
+
+    private static HttpResponseMessage Page<T>(IReadOnlyList<T> items, IReadOnlyDictionary<string, string> query, int limit, Func<T, string> idOf, Action<Utf8JsonWriter, T> write, bool alwaysWriteCursorIds)
+    {
+        var start = 0;
+        if (query.TryGetValue("after", out var after))
+        {
+            var index = items.Select(idOf).ToList().IndexOf(after);
+            start = index < 0 ? items.Count : index + 1;
+        }
+
+        var page = items.Skip(start).Take(limit).ToList();
+        var hasMore = start + page.Count < items.Count;
+        return Responses.Ok(w =>
+        {
+            w.WriteStartObject();
+            w.WriteString("object", "list");
+            w.WriteStartArray("data");
+            foreach (var item in page)
+            {
+                write(w, item);
+            }
+
+            w.WriteEndArray();
+            if (page.Count > 0 || alwaysWriteCursorIds)
+            {
+                Responses.WriteNullableString(w, "first_id", page.Count > 0 ? idOf(page[0]) : null);
+                Responses.WriteNullableString(w, "last_id", page.Count > 0 ? idOf(page[page.Count - 1]) : null);
+            }
+
+            w.WriteBoolean("has_more", hasMore);
+            w.WriteEndObject();
+        });
+    }
+
+    private static HttpResponseMessage BadRequest(string message, string? param) =>
+        Responses.OpenAIError(HttpStatusCode.BadRequest, message, "invalid_request_error", param);
+
+    private static HttpResponseMessage NoSuchFile(string id) =>
+        Responses.OpenAIError(HttpStatusCode.NotFound, $"No such File object: {id}", "invalid_request_error", "id");
+
+    private static HttpResponseMessage NoSuchBatch(string id) =>
+        Responses.OpenAIError(HttpStatusCode.NotFound, $"No batch found with id '{id}'.", "invalid_request_error", "batch_id");
+}
