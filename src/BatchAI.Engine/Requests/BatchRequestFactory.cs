@@ -9,7 +9,7 @@ namespace BatchAI.Requests;
 public sealed class BatchRequestFactory
 {
     private readonly RequestOptions _options;
-    private readonly CustomIdSet? _seenIds;
+    private readonly CustomIdMap? _seenIds;
     private ColumnSet? _lastCheckedColumns;
     private List<RecordProblem> _lastColumnProblems = [];
 
@@ -21,7 +21,7 @@ public sealed class BatchRequestFactory
     {
         _options = options ?? throw new ArgumentNullException(nameof(options));
         _options.Validate();
-        _seenIds = detectDuplicateIds ? new CustomIdSet() : null;
+        _seenIds = detectDuplicateIds ? new CustomIdMap() : null;
     }
 
     /// <summary>

@@ -30,9 +30,9 @@ public class CustomIdTests
     public void GeneratedIdsComeFromTheRowNumber() => Assert.Equal("row-42", CustomIds.ForRow(42));
 
     [Fact]
-    public void IdSetReportsTheFirstRowOfADuplicate()
+    public void IdMapKeepsTheFirstValueOfADuplicate()
     {
-        var set = new CustomIdSet();
+        var set = new CustomIdMap();
 
         Assert.True(set.TryAdd("a", 1, out _));
         Assert.True(set.TryAdd("b", 2, out _));
@@ -42,9 +42,9 @@ public class CustomIdTests
     }
 
     [Fact]
-    public void IdSetKeepsEveryIdThroughGrowth()
+    public void IdMapKeepsEveryIdThroughGrowth()
     {
-        var set = new CustomIdSet();
+        var set = new CustomIdMap();
         for (var i = 0; i < 100_000; i++)
         {
             Assert.True(set.TryAdd("id-" + i, i + 1, out _));
@@ -62,9 +62,23 @@ public class CustomIdTests
     }
 
     [Fact]
+    public void SetReplacesAValueAndAddsANewId()
+    {
+        var map = new CustomIdMap();
+        map.Set("a", 1);
+        map.Set("a", 5);
+        map.Set("b", 7);
+
+        Assert.True(map.TryGetValue("a", out var a));
+        Assert.True(map.TryGetValue("b", out var b));
+        Assert.Equal((5L, 7L, 2), (a, b, map.Count));
+        Assert.False(map.TryGetValue("c", out _));
+    }
+
+    [Fact]
     public void IdsThatDifferOnlyInCaseAreDifferent()
     {
-        var set = new CustomIdSet();
+        var set = new CustomIdMap();
 
         Assert.True(set.TryAdd("Ab", 1, out _));
         Assert.True(set.TryAdd("ab", 2, out _));

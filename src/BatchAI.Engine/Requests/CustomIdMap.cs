@@ -1,77 +1,97 @@
 namespace BatchAI.Requests;
 
 /// <summary>
-/// The set of custom ids seen so far, and the row that first used each. Ids are ASCII (see <see cref="CustomIds"/>),
-/// so they are kept as bytes in one growing buffer with an open-addressing index into it: about 20 bytes per id
-/// instead of a string object and a hash-set node each. A million ids fit in roughly 30 MB.
+/// Custom ids mapped to a number: the row that first used an id (duplicate detection), or where an id's result
+/// sits in a file (joining results back). Ids are ASCII (see <see cref="CustomIds"/>), so they are kept as bytes in
+/// one growing buffer with an open-addressing index into it: about 20 bytes per id instead of a string object and a
+/// dictionary node each. A million ids fit in roughly 30 MB.
 /// </summary>
-internal sealed class CustomIdSet
+internal sealed class CustomIdMap
 {
     private byte[] _bytes = new byte[4096];
     private int _byteCount;
     private int[] _offsets = new int[256];
     private byte[] _lengths = new byte[256];
-    private long[] _rows = new long[256];
+    private long[] _values = new long[256];
     private int _count;
     private int[] _slots = new int[512]; // index + 1 into the arrays above; 0 = empty.
 
     public int Count => _count;
 
-    /// <summary>Adds <paramref name="id"/>; when it was already present, returns false and the row that used it first.</summary>
+    /// <summary>Adds <paramref name="id"/>; when it was already present, returns false and leaves its value as it was.</summary>
     /// <exception cref="ArgumentException">The id is not a valid custom id.</exception>
-    public bool TryAdd(string id, long row, out long firstRow)
+    public bool TryAdd(string id, long value, out long existing)
+    {
+        var slot = Find(id);
+        if (_slots[slot] != 0)
+        {
+            existing = _values[_slots[slot] - 1];
+            return false;
+        }
+
+        Insert(slot, id, value);
+        existing = value;
+        return true;
+    }
+
+    /// <summary>Adds <paramref name="id"/> or replaces its value.</summary>
+    public void Set(string id, long value)
+    {
+        var slot = Find(id);
+        if (_slots[slot] != 0)
+        {
+            _values[_slots[slot] - 1] = value;
+        }
+        else
+        {
+            Insert(slot, id, value);
+        }
+    }
+
+    public bool TryGetValue(string id, out long value)
+    {
+        if (CustomIds.IsValid(id))
+        {
+            var slot = Find(id);
+            if (_slots[slot] != 0)
+            {
+                value = _values[_slots[slot] - 1];
+                return true;
+            }
+        }
+
+        value = 0;
+        return false;
+    }
+
+    public bool Contains(string id) => TryGetValue(id, out _);
+
+    /// <summary>The slot that holds <paramref name="id"/>, or the empty slot where it belongs.</summary>
+    private int Find(string id)
     {
         if (!CustomIds.IsValid(id))
         {
             throw new ArgumentException(CustomIds.Explain(id), nameof(id));
         }
 
-        var hash = Hash(id);
         var mask = _slots.Length - 1;
-        var slot = hash & mask;
-        while (_slots[slot] != 0)
+        var slot = Hash(id) & mask;
+        while (_slots[slot] != 0 && !Matches(_slots[slot] - 1, id))
         {
-            var entry = _slots[slot] - 1;
-            if (Matches(entry, id))
-            {
-                firstRow = _rows[entry];
-                return false;
-            }
-
             slot = (slot + 1) & mask;
         }
 
-        Append(id, row);
+        return slot;
+    }
+
+    private void Insert(int slot, string id, long value)
+    {
+        Append(id, value);
         _slots[slot] = _count;
         if (_count * 2 > _slots.Length)
         {
             Rehash();
         }
-
-        firstRow = row;
-        return true;
-    }
-
-    public bool Contains(string id)
-    {
-        if (!CustomIds.IsValid(id))
-        {
-            return false;
-        }
-
-        var mask = _slots.Length - 1;
-        var slot = Hash(id) & mask;
-        while (_slots[slot] != 0)
-        {
-            if (Matches(_slots[slot] - 1, id))
-            {
-                return true;
-            }
-
-            slot = (slot + 1) & mask;
-        }
-
-        return false;
     }
 
     private static int Hash(string id)
@@ -108,7 +128,7 @@ internal sealed class CustomIdSet
         return true;
     }
 
-    private void Append(string id, long row)
+    private void Append(string id, long value)
     {
         if (_byteCount + id.Length > _bytes.Length)
         {
@@ -119,7 +139,7 @@ internal sealed class CustomIdSet
         {
             Array.Resize(ref _offsets, _count * 2);
             Array.Resize(ref _lengths, _count * 2);
-            Array.Resize(ref _rows, _count * 2);
+            Array.Resize(ref _values, _count * 2);
         }
 
         for (var i = 0; i < id.Length; i++)
@@ -129,7 +149,7 @@ internal sealed class CustomIdSet
 
         _offsets[_count] = _byteCount;
         _lengths[_count] = (byte)id.Length;
-        _rows[_count] = row;
+        _values[_count] = value;
         _byteCount += id.Length;
         _count++;
     }

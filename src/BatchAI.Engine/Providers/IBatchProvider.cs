@@ -1,0 +1,29 @@
+using System.Text.Json;
+using BatchAI.Requests;
+
+namespace BatchAI.Providers;
+
+/// <summary>
+/// One provider's batch API: how a neutral request is written as its request line, what one batch may hold, and the
+/// calls to submit, follow, cancel and read back a batch. Adding a provider means adding one implementation.
+/// </summary>
+internal interface IBatchProvider : IDisposable
+{
+    ProviderKind Kind { get; }
+
+    ProviderLimits Limits { get; }
+
+    /// <summary>Writes <paramref name="request"/> as one line of this provider's batch input (without the newline).</summary>
+    void WriteRequestLine(Utf8JsonWriter writer, BatchRequest request);
+
+    /// <param name="onUploaded">Called with the id of the uploaded input, before the batch is created, so a crash in
+    /// between does not cost a second upload.</param>
+    Task<RemoteBatch> SubmitAsync(PartSubmission part, Action<string> onUploaded, CancellationToken cancellationToken);
+
+    Task<RemoteBatch> GetAsync(string batchId, CancellationToken cancellationToken);
+
+    Task<RemoteBatch> CancelAsync(string batchId, CancellationToken cancellationToken);
+
+    /// <summary>Streams the results of a finished batch, one line at a time.</summary>
+    IAsyncEnumerable<ResultLine> ReadResultsAsync(RemoteBatch batch, CancellationToken cancellationToken);
+}

@@ -1,0 +1,106 @@
+using System.Globalization;
+using System.Text.Json;
+
+namespace BatchAI.Providers.OpenAI;
+
+/// <summary>The fields of OpenAI's <c>Batch</c> object that BatchAI uses.</summary>
+internal sealed class OpenAIBatch
+{
+    public string Id { get; private set; } = string.Empty;
+
+    public string Status { get; private set; } = string.Empty;
+
+    public string? OutputFileId { get; private set; }
+
+    public string? ErrorFileId { get; private set; }
+
+    public int Total { get; private set; }
+
+    public int Completed { get; private set; }
+
+    public int Failed { get; private set; }
+
+    public List<string> Errors { get; } = [];
+
+    public static OpenAIBatch Parse(JsonElement json)
+    {
+        var batch = new OpenAIBatch
+        {
+            Id = json.TryGetProperty("id", out var id) ? id.GetString() ?? string.Empty : string.Empty,
+            Status = json.TryGetProperty("status", out var status) ? status.GetString() ?? string.Empty : string.Empty,
+            OutputFileId = OptionalString(json, "output_file_id"),
+            ErrorFileId = OptionalString(json, "error_file_id"),
+        };
+        if (batch.Id.Length == 0 || batch.Status.Length == 0)
+        {
+            throw new BatchAIException(ErrorKind.Protocol, "ProviderAnswerInvalid", "The batch object has no 'id' or 'status'.");
+        }
+
+        if (json.TryGetProperty("request_counts", out var counts) && counts.ValueKind == JsonValueKind.Object)
+        {
+            batch.Total = Count(counts, "total");
+            batch.Completed = Count(counts, "completed");
+            batch.Failed = Count(counts, "failed");
+        }
+
+        if (json.TryGetProperty("errors", out var errors) && errors.ValueKind == JsonValueKind.Object
+            && errors.TryGetProperty("data", out var data) && data.ValueKind == JsonValueKind.Array)
+        {
+            foreach (var error in data.EnumerateArray())
+            {
+                var code = OptionalString(error, "code") ?? "error";
+                var message = OptionalString(error, "message") ?? string.Empty;
+                var line = error.TryGetProperty("line", out var l) && l.ValueKind == JsonValueKind.Number ? " (line " + l.GetInt32().ToString(CultureInfo.InvariantCulture) + ")" : string.Empty;
+                batch.Errors.Add(code + line + ": " + message);
+            }
+        }
+
+        return batch;
+    }
+
+    /// <summary>OpenAI's status words in neutral terms; an unknown word is treated as still running.</summary>
+    public BatchState NeutralState => Status switch
+    {
+        "validating" => BatchState.Validating,
+        "in_progress" => BatchState.Running,
+        "finalizing" => BatchState.Finalizing,
+        "cancelling" => BatchState.Canceling,
+        "completed" => BatchState.Completed,
+        "expired" => BatchState.Expired,
+        "cancelled" => BatchState.Canceled,
+        "failed" => BatchState.Failed,
+        _ => BatchState.Running,
+    };
+
+    public RemoteBatch ToRemote()
+    {
+        var locations = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (OutputFileId is not null)
+        {
+            locations["output_file_id"] = OutputFileId;
+        }
+
+        if (ErrorFileId is not null)
+        {
+            locations["error_file_id"] = ErrorFileId;
+        }
+
+        return new RemoteBatch
+        {
+            Id = Id,
+            State = NeutralState,
+            ProviderStatus = Status,
+            Total = Total,
+            Completed = Completed,
+            Failed = Failed,
+            ResultLocations = locations,
+            Errors = Errors,
+        };
+    }
+
+    private static string? OptionalString(JsonElement json, string name) =>
+        json.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+
+    private static int Count(JsonElement counts, string name) =>
+        counts.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out var n) ? n : 0;
+}

@@ -1,0 +1,127 @@
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using BatchAI.Requests;
+
+namespace BatchAI.Providers.OpenAI;
+
+/// <summary>
+/// OpenAI's Batch API: requests become <c>/v1/chat/completions</c> lines, a part is uploaded to <c>/v1/files</c>
+/// and run as one batch with a 24-hour completion window, and results stream back from its output and error files.
+/// </summary>
+internal sealed class OpenAIProvider(OpenAIApi api, IDisposable? owned = null) : IBatchProvider
+{
+    public const string Endpoint = "/v1/chat/completions";
+
+    /// <summary>50,000 requests and 200 MB per batch (OpenAI's limits; 200 MB read as 200,000,000 bytes to be safe).</summary>
+    public static readonly ProviderLimits DefaultLimits = new(50_000, 200_000_000);
+
+    public ProviderKind Kind => ProviderKind.OpenAI;
+
+    public ProviderLimits Limits { get; init; } = DefaultLimits;
+
+    public void WriteRequestLine(Utf8JsonWriter writer, BatchRequest request)
+    {
+        writer.WriteStartObject();
+        writer.WriteString("custom_id", request.CustomId);
+        writer.WriteString("method", "POST");
+        writer.WriteString("url", Endpoint);
+        writer.WriteStartObject("body");
+        writer.WriteString("model", request.Model);
+        writer.WriteStartArray("messages");
+        if (request.SystemPrompt is { } system)
+        {
+            WriteMessage(writer, "system", system);
+        }
+
+        WriteMessage(writer, "user", request.Prompt);
+        writer.WriteEndArray();
+        if (request.MaxOutputTokens is { } maxTokens)
+        {
+            writer.WriteNumber("max_completion_tokens", maxTokens);
+        }
+
+        if (request.Temperature is { } temperature)
+        {
+            writer.WriteNumber("temperature", temperature);
+        }
+
+        if (request.Schema is { } schema)
+        {
+            writer.WriteStartObject("response_format");
+            writer.WriteString("type", "json_schema");
+            writer.WriteStartObject("json_schema");
+            writer.WriteString("name", schema.Name);
+            writer.WriteBoolean("strict", true);
+            writer.WritePropertyName("schema");
+            writer.WriteRawValue(schema.Json, skipInputValidation: true);
+            writer.WriteEndObject();
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndObject();
+        writer.WriteEndObject();
+    }
+
+    public async Task<RemoteBatch> SubmitAsync(PartSubmission part, Action<string> onUploaded, CancellationToken cancellationToken)
+    {
+        var fileId = part.UploadedFileId;
+        if (fileId is null)
+        {
+            var filename = string.Format(CultureInfo.InvariantCulture, "{0}-part-{1:0000}.jsonl", part.JobId, part.PartIndex);
+            fileId = await api.UploadBatchFileAsync(part.FilePath, filename, cancellationToken).ConfigureAwait(false);
+            onUploaded(fileId);
+        }
+
+        var batch = await api.CreateBatchAsync(fileId, Endpoint, Metadata(part), cancellationToken).ConfigureAwait(false);
+        return batch.ToRemote();
+    }
+
+    public async Task<RemoteBatch> GetAsync(string batchId, CancellationToken cancellationToken) =>
+        (await api.GetBatchAsync(batchId, cancellationToken).ConfigureAwait(false)).ToRemote();
+
+    public async Task<RemoteBatch> CancelAsync(string batchId, CancellationToken cancellationToken) =>
+        (await api.CancelBatchAsync(batchId, cancellationToken).ConfigureAwait(false)).ToRemote();
+
+    public async IAsyncEnumerable<ResultLine> ReadResultsAsync(RemoteBatch batch, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        foreach (var location in new[] { "output_file_id", "error_file_id" })
+        {
+            if (!batch.ResultLocations.TryGetValue(location, out var fileId))
+            {
+                continue;
+            }
+
+            await foreach (var line in api.ReadFileLinesAsync(fileId, cancellationToken).ConfigureAwait(false))
+            {
+                yield return OpenAIResultParser.Parse(line, batch.Id);
+            }
+        }
+    }
+
+    public void Dispose() => owned?.Dispose();
+
+    /// <summary>Names our job on the provider's side, so a batch can be traced back to it (and found after a crash).</summary>
+    internal static Dictionary<string, string> Metadata(PartSubmission part)
+    {
+        var metadata = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["batchai_job"] = part.JobId,
+            ["batchai_part"] = string.Format(CultureInfo.InvariantCulture, "{0}/{1}", part.PartIndex, part.PartCount),
+        };
+        if (!string.IsNullOrEmpty(part.JobName))
+        {
+            metadata["batchai_name"] = part.JobName!.Length <= 512 ? part.JobName : part.JobName.Substring(0, 512);
+        }
+
+        return metadata;
+    }
+
+    private static void WriteMessage(Utf8JsonWriter writer, string role, string content)
+    {
+        writer.WriteStartObject();
+        writer.WriteString("role", role);
+        writer.WriteString("content", content);
+        writer.WriteEndObject();
+    }
+}

@@ -1,0 +1,135 @@
+using System.Globalization;
+using System.Text.Json;
+
+namespace BatchAI.Providers.OpenAI;
+
+/// <summary>
+/// Reads one line of an OpenAI batch output or error file. Three shapes occur: a success (<c>response.status_code</c>
+/// 200), a request the endpoint rejected (another status, the error in <c>response.body.error</c>), and a request that
+/// never ran (<c>response</c> null, <c>error.code</c> <c>batch_expired</c> or <c>batch_cancelled</c>).
+/// </summary>
+internal static class OpenAIResultParser
+{
+    public static ResultLine Parse(string line, string batchId)
+    {
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(line);
+        }
+        catch (JsonException ex)
+        {
+            throw new BatchAIException(ErrorKind.Protocol, "ProviderAnswerInvalid", $"A result line of batch {batchId} is not valid JSON: {ex.Message}");
+        }
+
+        using (document)
+        {
+            var root = document.RootElement;
+            var customId = Text(root, "custom_id") ?? throw new BatchAIException(ErrorKind.Protocol, "ProviderAnswerInvalid", $"A result line of batch {batchId} has no custom_id.");
+            var details = new Dictionary<string, string>(StringComparer.Ordinal);
+            if (Text(root, "id") is { } lineId)
+            {
+                details["line_id"] = lineId;
+            }
+
+            if (root.TryGetProperty("response", out var response) && response.ValueKind == JsonValueKind.Object)
+            {
+                return FromResponse(customId, batchId, response, details);
+            }
+
+            var error = root.TryGetProperty("error", out var e) && e.ValueKind == JsonValueKind.Object ? e : default;
+            var code = Text(error, "code");
+            var message = Text(error, "message");
+            var status = code switch
+            {
+                "batch_expired" => ResultStatus.Expired,
+                "batch_cancelled" => ResultStatus.Canceled,
+                _ => ResultStatus.Failed,
+            };
+            return new ResultLine
+            {
+                CustomId = customId,
+                BatchId = batchId,
+                Status = status,
+                ErrorCode = code ?? "unknown_error",
+                ErrorMessage = message ?? "The provider returned neither a response nor an error for this request.",
+                Retryable = status != ResultStatus.Failed || code == "request_timeout",
+                Details = details,
+            };
+        }
+    }
+
+    private static ResultLine FromResponse(string customId, string batchId, JsonElement response, Dictionary<string, string> details)
+    {
+        var statusCode = response.TryGetProperty("status_code", out var s) && s.ValueKind == JsonValueKind.Number ? s.GetInt32() : 0;
+        details["status_code"] = statusCode.ToString(CultureInfo.InvariantCulture);
+        if (Text(response, "request_id") is { } requestId)
+        {
+            details["request_id"] = requestId;
+        }
+
+        var body = response.TryGetProperty("body", out var b) ? b : default;
+        if (statusCode != 200)
+        {
+            var error = body.ValueKind == JsonValueKind.Object && body.TryGetProperty("error", out var e) ? e : default;
+            if (Text(error, "param") is { } param)
+            {
+                details["param"] = param;
+            }
+
+            return new ResultLine
+            {
+                CustomId = customId,
+                BatchId = batchId,
+                Status = ResultStatus.Failed,
+                ErrorCode = Text(error, "code") ?? Text(error, "type") ?? "http_" + statusCode.ToString(CultureInfo.InvariantCulture),
+                ErrorMessage = Text(error, "message") ?? "The request failed with HTTP status " + statusCode.ToString(CultureInfo.InvariantCulture) + ".",
+                Retryable = statusCode is 408 or 409 or 429 || statusCode >= 500,
+                Details = details,
+            };
+        }
+
+        if (Text(body, "model") is { } model)
+        {
+            details["model"] = model;
+        }
+
+        if (Text(body, "id") is { } responseId)
+        {
+            details["response_id"] = responseId;
+        }
+
+        var usage = body.ValueKind == JsonValueKind.Object && body.TryGetProperty("usage", out var u) ? u : default;
+        var choice = body.ValueKind == JsonValueKind.Object && body.TryGetProperty("choices", out var choices) && choices.ValueKind == JsonValueKind.Array && choices.GetArrayLength() > 0 ? choices[0] : default;
+        var message = choice.ValueKind == JsonValueKind.Object && choice.TryGetProperty("message", out var m) ? m : default;
+        if (Text(choice, "finish_reason") is { } finish)
+        {
+            details["finish_reason"] = finish;
+        }
+
+        var text = Text(message, "content");
+        var refusal = Text(message, "refusal");
+        var (status, code, why) = refusal is not null
+            ? (ResultStatus.Failed, "refusal", "The model refused: " + refusal)
+            : text is null ? (ResultStatus.Failed, "empty_response", "The response has no message content.")
+            : (ResultStatus.Succeeded, (string?)null, (string?)null);
+        return new ResultLine
+        {
+            CustomId = customId,
+            BatchId = batchId,
+            Status = status,
+            Text = text,
+            ErrorCode = code,
+            ErrorMessage = why,
+            InputTokens = Number(usage, "prompt_tokens"),
+            OutputTokens = Number(usage, "completion_tokens"),
+            Details = details,
+        };
+    }
+
+    private static string? Text(JsonElement element, string name) =>
+        element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+
+    private static int? Number(JsonElement element, string name) =>
+        element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out var n) ? n : null;
+}
