@@ -2,6 +2,7 @@ using System.Text.Json;
 using BatchAI.Emulator.Http;
 using BatchAI.Emulator.Model;
 using BatchAI.Emulator.State;
+using BatchAI.IO;
 
 namespace BatchAI.Emulator.OpenAI;
 

@@ -3,6 +3,7 @@ using System.Net;
 using System.Text.Json;
 using BatchAI.Emulator.Http;
 using BatchAI.Emulator.State;
+using BatchAI.IO;
 
 namespace BatchAI.Emulator.OpenAI;
 

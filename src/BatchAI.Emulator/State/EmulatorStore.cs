@@ -1,4 +1,5 @@
 using System.Text.Json;
+using BatchAI.IO;
 
 namespace BatchAI.Emulator.State;
 

@@ -8,7 +8,8 @@ namespace BatchAI.Providers;
 internal static class ProviderFactory
 {
     /// <param name="primary">The innermost handler: the in-process emulator, a test's handler, or null for the network.</param>
-    public static IBatchProvider Create(ProviderConnection connection, HttpSettings settings, IClock clock, IEngineReporter reporter, HttpMessageHandler? primary, Func<double>? random = null)
+    /// <param name="limits">Smaller batch limits than the provider's own, when given.</param>
+    public static IBatchProvider Create(ProviderConnection connection, HttpSettings settings, IClock clock, IEngineReporter reporter, HttpMessageHandler? primary, Func<double>? random = null, ProviderLimits? limits = null)
     {
         var baseUrl = connection.ResolveBaseUrl();
         var key = connection.ResolveApiKey();
@@ -24,7 +25,7 @@ internal static class ProviderFactory
             random);
         return connection.Provider switch
         {
-            _ => new OpenAIProvider(new OpenAIApi(pipeline.Client, redactor), owned: pipeline),
+            _ => new OpenAIProvider(new OpenAIApi(pipeline.Client, redactor), owned: pipeline) { Limits = limits ?? OpenAIProvider.DefaultLimits },
         };
     }
 }

@@ -1,6 +1,9 @@
-namespace BatchAI.Emulator.State;
+namespace BatchAI.IO;
 
-/// <summary>Replaces files so that readers, in this or another process, see the old content or the new, never half.</summary>
+/// <summary>
+/// Replaces files so that readers, in this or another process, see the old content or the new, never half.
+/// Shared by the engine (the job ledger) and the emulator (its state), each compiling its own internal copy.
+/// </summary>
 internal static class AtomicFile
 {
     public static void WriteAllBytes(string path, byte[] content)

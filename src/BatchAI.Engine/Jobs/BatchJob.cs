@@ -1,0 +1,126 @@
+using System.Globalization;
+using BatchAI.Providers;
+
+namespace BatchAI.Jobs;
+
+/// <summary>Where a job stands as a whole.</summary>
+public enum JobState
+{
+    /// <summary>Prepared in the ledger; some provider batches are not submitted yet.</summary>
+    Submitting,
+
+    /// <summary>Every batch is submitted; at least one is still running.</summary>
+    Running,
+
+    /// <summary>A cancel was requested; at least one batch is still canceling.</summary>
+    Canceling,
+
+    /// <summary>Every batch has finished (completed, expired, canceled or failed).</summary>
+    Finished,
+}
+
+/// <summary>A snapshot of a job as the ledger knows it: the answer of Get-AIBatch and <c>batchai status</c>.</summary>
+public sealed class BatchJob
+{
+    internal BatchJob(JobManifest manifest, string folder)
+    {
+        Id = manifest.Id;
+        Name = manifest.Name;
+        Provider = manifest.Provider;
+        Models = manifest.Models.ToList();
+        CreatedAt = manifest.CreatedAt;
+        RequestCount = manifest.RequestCount;
+        Columns = manifest.Columns.ToList();
+        BaseUrl = manifest.BaseUrl;
+        Emulated = manifest.Emulator;
+        ReceivedAt = manifest.ReceivedAt;
+        Folder = folder;
+        Batches = manifest.Parts.Select(p => new ProviderBatch(p)).ToList();
+        State = Batches.Any(b => b.State == BatchState.Pending) ? JobState.Submitting
+            : Batches.All(b => b.State.IsFinal()) ? JobState.Finished
+            : Batches.Any(b => b.State == BatchState.Canceling) || manifest.CancelRequestedAt is not null ? JobState.Canceling
+            : JobState.Running;
+    }
+
+    public string Id { get; }
+
+    public string? Name { get; }
+
+    public ProviderKind Provider { get; }
+
+    public IReadOnlyList<string> Models { get; }
+
+    public string Model => string.Join(", ", Models);
+
+    public DateTimeOffset CreatedAt { get; }
+
+    public JobState State { get; }
+
+    public long RequestCount { get; }
+
+    /// <summary>Requests the provider reports done (succeeded or failed on their own), over all batches.</summary>
+    public long CompletedCount => Batches.Sum(b => (long)b.Completed);
+
+    public long FailedCount => Batches.Sum(b => (long)b.Failed);
+
+    public IReadOnlyList<ProviderBatch> Batches { get; }
+
+    /// <summary>How many batches are in each state, e.g. "2 Completed, 1 Running".</summary>
+    public string BatchSummary => string.Join(", ", Batches.GroupBy(b => b.State).OrderBy(g => g.Key).Select(g => g.Count().ToString(CultureInfo.InvariantCulture) + " " + g.Key));
+
+    public IReadOnlyList<string> Columns { get; }
+
+    public string? BaseUrl { get; }
+
+    public bool Emulated { get; }
+
+    public DateTimeOffset? ReceivedAt { get; }
+
+    /// <summary>The job's folder in the store.</summary>
+    public string Folder { get; }
+
+    public override string ToString() => Name is null ? Id : Id + " (" + Name + ")";
+}
+
+/// <summary>One provider batch of a job.</summary>
+public sealed class ProviderBatch
+{
+    internal ProviderBatch(PartRecord part)
+    {
+        Index = part.Index;
+        BatchId = part.BatchId;
+        Model = part.Model;
+        State = part.State;
+        ProviderStatus = part.ProviderStatus;
+        Requests = part.Requests;
+        Completed = part.Completed;
+        Failed = part.Failed;
+        Errors = part.Errors.ToList();
+        SubmittedAt = part.SubmittedAt;
+        FinishedAt = part.FinishedAt;
+    }
+
+    public int Index { get; }
+
+    public string? BatchId { get; }
+
+    public string Model { get; }
+
+    public BatchState State { get; }
+
+    public string? ProviderStatus { get; }
+
+    public int Requests { get; }
+
+    public int Completed { get; }
+
+    public int Failed { get; }
+
+    public IReadOnlyList<string> Errors { get; }
+
+    public DateTimeOffset? SubmittedAt { get; }
+
+    public DateTimeOffset? FinishedAt { get; }
+
+    public override string ToString() => (BatchId ?? "(not submitted)") + " " + State;
+}

@@ -1,0 +1,33 @@
+using System.Text.RegularExpressions;
+using BatchAI.Providers;
+
+namespace BatchAI.Jobs;
+
+/// <summary>What a new job is called and where it will run.</summary>
+public sealed class JobDefinition
+{
+    private static readonly Regex NamePattern = new("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", RegexOptions.CultureInvariant);
+
+    /// <summary>A name to address the job by instead of its id; names may repeat (the newest job wins).</summary>
+    public string? Name { get; set; }
+
+    public ProviderConnection Connection { get; set; } = new();
+
+    /// <summary>What the requests come from, shown with the job (e.g. the input file's name).</summary>
+    public string? Input { get; set; }
+
+    internal void Validate()
+    {
+        if (Name is not null && (!NamePattern.IsMatch(Name) || Name.StartsWith("job-", StringComparison.OrdinalIgnoreCase)))
+        {
+            throw BatchAIException.InvalidInput("JobNameInvalid", $"'{Name}' cannot name a job: use 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit, and not starting with 'job-' (that is how job ids start).");
+        }
+
+        var baseUrl = Connection.ResolveBaseUrl();
+        if (!string.IsNullOrEmpty(baseUrl.UserInfo) || baseUrl.Query.Length > 0)
+        {
+            // The base URL is stored in the ledger; anything that could be a credential must not be.
+            throw BatchAIException.InvalidInput("BaseUrlInvalid", "The base URL must not contain a user name, password or query string; give keys with -ApiKey / --api-key or the environment.");
+        }
+    }
+}

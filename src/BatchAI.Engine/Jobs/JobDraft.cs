@@ -1,0 +1,233 @@
+using System.Globalization;
+using System.Text.Json;
+using BatchAI.Providers;
+using BatchAI.Requests;
+
+namespace BatchAI.Jobs;
+
+/// <summary>
+/// A job being prepared: requests are added one at a time and streamed to disk (the request file and the provider
+/// batch files), never held in memory. Nothing is sent until the draft is submitted; a draft that is disposed without
+/// being submitted leaves nothing behind.
+/// </summary>
+public sealed class JobDraft : IDisposable
+{
+    private readonly JobManifest _manifest;
+    private readonly IBatchProvider _provider;
+    private readonly string _stagingFolder;
+    private readonly CustomIdMap _ids = new();
+    private readonly Dictionary<string, OpenPart> _openParts = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _columnNames = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _schemas = new(StringComparer.Ordinal);
+    private readonly FileStream _requests;
+    private readonly Utf8JsonWriter _requestWriter;
+    private readonly MemoryStream _line = new();
+    private readonly Utf8JsonWriter _lineWriter;
+    private ColumnSet? _lastColumns;
+    private int _partsStarted;
+    private bool _closed;
+
+    internal JobDraft(JobManifest manifest, IBatchProvider provider, string stagingFolder, string jobsFolder)
+    {
+        _manifest = manifest;
+        _provider = provider;
+        _stagingFolder = stagingFolder;
+        JobsFolder = jobsFolder;
+        Directory.CreateDirectory(Path.Combine(stagingFolder, "parts"));
+        _requests = new FileStream(Path.Combine(stagingFolder, JobLedger.RequestsFile), FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16);
+        _requestWriter = new Utf8JsonWriter(_requests, LedgerJson.WriterOptions);
+        _lineWriter = new Utf8JsonWriter(_line, LedgerJson.WriterOptions);
+    }
+
+    public string JobId => _manifest.Id;
+
+    public string? Name => _manifest.Name;
+
+    public ProviderKind Provider => _manifest.Provider;
+
+    /// <summary>Requests added so far.</summary>
+    public long Count => _manifest.RequestCount;
+
+    /// <summary>Requests refused so far (each reported as a <see cref="RecordProblem"/>).</summary>
+    public long RejectedCount { get; private set; }
+
+    /// <summary>The provider batches the requests fill so far.</summary>
+    public int PartCount => _partsStarted;
+
+    internal string JobsFolder { get; }
+
+    internal JobManifest Manifest => _manifest;
+
+    internal IBatchProvider BatchProvider => _provider;
+
+    /// <summary>Adds a request, or returns why it cannot be added (a duplicate custom id, a request too large for a batch).</summary>
+    public IReadOnlyList<RecordProblem> Add(BatchRequest request)
+    {
+        if (request is null)
+        {
+            throw new ArgumentNullException(nameof(request));
+        }
+
+        if (_closed)
+        {
+            throw new InvalidOperationException("The draft has been submitted or discarded.");
+        }
+
+        // Encode first: a request refused for its size must not claim its custom id.
+        _line.SetLength(0);
+        _lineWriter.Reset(_line);
+        _provider.WriteRequestLine(_lineWriter, request);
+        _lineWriter.Flush();
+        var limits = _provider.Limits;
+        if (_line.Length + 1 > limits.MaxBytesPerBatch)
+        {
+            return Reject(RecordProblem.For(request.Source, null, "RequestTooLarge", string.Format(CultureInfo.InvariantCulture, "the request is {0:N0} bytes; one {1} batch holds at most {2:N0}", _line.Length, _provider.Kind, limits.MaxBytesPerBatch)));
+        }
+
+        if (!_ids.TryAdd(request.CustomId, request.RowNumber, out var firstRow))
+        {
+            return Reject(RecordProblem.For(request.Source, "CustomId", "CustomIdDuplicate", string.Format(CultureInfo.InvariantCulture, "the custom id '{0}' was already used by row {1}", request.CustomId, firstRow)));
+        }
+
+        var part = PartFor(request.Model, _line.Length + 1);
+        part.Stream.Write(_line.GetBuffer(), 0, (int)_line.Length);
+        part.Stream.WriteByte((byte)'\n');
+        part.Record.Requests++;
+        part.Record.Bytes += _line.Length + 1;
+
+        RequestFile.Write(_requestWriter, request, part.Record.Index);
+        _requestWriter.Flush();
+        _requests.WriteByte((byte)'\n');
+        _requestWriter.Reset(_requests);
+
+        _manifest.RequestCount++;
+        Remember(request);
+        return [];
+    }
+
+    /// <summary>Discards the draft if it was not submitted, and releases its provider connection either way.</summary>
+    public void Dispose()
+    {
+        if (!_closed)
+        {
+            Close();
+            TryDelete(_stagingFolder);
+        }
+
+        _provider.Dispose();
+    }
+
+    /// <summary>Closes the files and moves the job into the store, where it can be submitted (and resumed) from.</summary>
+    internal JobLedger Complete()
+    {
+        if (_manifest.RequestCount == 0)
+        {
+            Dispose();
+            throw BatchAIException.InvalidInput("JobEmpty", RejectedCount > 0
+                ? $"None of the {RejectedCount:N0} request(s) could be used; nothing was submitted."
+                : "There are no requests to submit: the input had no records.");
+        }
+
+        Close();
+        _manifest.Parts = _manifest.Parts.OrderBy(p => p.Index).ToList();
+        var ledger = new JobLedger(_stagingFolder);
+        ledger.Save(_manifest);
+        var folder = Path.Combine(JobsFolder, _manifest.Id);
+        Directory.CreateDirectory(JobsFolder);
+        Directory.Move(_stagingFolder, folder);
+        return new JobLedger(folder);
+    }
+
+    private IReadOnlyList<RecordProblem> Reject(RecordProblem problem)
+    {
+        RejectedCount++;
+        return [problem];
+    }
+
+    private OpenPart PartFor(string model, long lineBytes)
+    {
+        var limits = _provider.Limits;
+        if (_openParts.TryGetValue(model, out var part)
+            && part.Record.Requests < limits.MaxRequestsPerBatch
+            && part.Record.Bytes + lineBytes <= limits.MaxBytesPerBatch)
+        {
+            return part;
+        }
+
+        if (part is not null)
+        {
+            part.Stream.Dispose();
+            _manifest.Parts.Add(part.Record);
+        }
+
+        // One model per batch: OpenAI does not document mixing models in a batch, and Azure rejects it.
+        var index = ++_partsStarted;
+        var record = new PartRecord { Index = index, Model = model, File = string.Format(CultureInfo.InvariantCulture, "parts/part-{0:0000}.jsonl", index) };
+        part = new OpenPart(record, new FileStream(Path.Combine(_stagingFolder, record.File), FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16));
+        _openParts[model] = part;
+        return part;
+    }
+
+    private void Remember(BatchRequest request)
+    {
+        if (!ReferenceEquals(request.Source.Columns, _lastColumns))
+        {
+            _lastColumns = request.Source.Columns;
+            foreach (var name in request.Source.Columns.Names)
+            {
+                if (_columnNames.Add(name))
+                {
+                    _manifest.Columns.Add(name);
+                }
+            }
+        }
+
+        if (!_manifest.Models.Contains(request.Model))
+        {
+            _manifest.Models.Add(request.Model);
+        }
+
+        if (request.Schema is { } schema && _schemas.Add(schema.Id))
+        {
+            var path = Path.Combine(_stagingFolder, "schemas", schema.Id + ".json");
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            File.WriteAllText(path, schema.Json);
+        }
+    }
+
+    private void Close()
+    {
+        _closed = true;
+        foreach (var part in _openParts.Values)
+        {
+            part.Stream.Flush(flushToDisk: true);
+            part.Stream.Dispose();
+            _manifest.Parts.Add(part.Record);
+        }
+
+        _openParts.Clear();
+        _requestWriter.Dispose();
+        _requests.Flush(flushToDisk: true);
+        _requests.Dispose();
+        _lineWriter.Dispose();
+    }
+
+    private static void TryDelete(string folder)
+    {
+        try
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A leftover staging folder is harmless: it is never read as a job.
+        }
+    }
+
+    private sealed class OpenPart(PartRecord record, FileStream stream)
+    {
+        public PartRecord Record { get; } = record;
+
+        public FileStream Stream { get; } = stream;
+    }
+}

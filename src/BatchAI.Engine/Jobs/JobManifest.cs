@@ -1,0 +1,138 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using BatchAI.Providers;
+
+namespace BatchAI.Jobs;
+
+/// <summary>
+/// A job's small, mutable description: what was submitted where, and where each of its provider batches stands.
+/// Replaced atomically on every change. Holds no secret: the API key is never part of it.
+/// </summary>
+internal sealed class JobManifest
+{
+    public int Format { get; set; } = 1;
+
+    public string Id { get; set; } = string.Empty;
+
+    public string? Name { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+
+    public ProviderKind Provider { get; set; }
+
+    /// <summary>The base URL given at submit, if any (never with credentials: those are refused at submit).</summary>
+    public string? BaseUrl { get; set; }
+
+    public bool Emulator { get; set; }
+
+    /// <summary>What the requests were made from (an input file's name), for people reading the job.</summary>
+    public string? Input { get; set; }
+
+    public long RequestCount { get; set; }
+
+    public List<string> Models { get; set; } = [];
+
+    /// <summary>Every source column, in first-seen order: the columns of the results file before ours.</summary>
+    public List<string> Columns { get; set; } = [];
+
+    public List<PartRecord> Parts { get; set; } = [];
+
+    public DateTimeOffset? CancelRequestedAt { get; set; }
+
+    public DateTimeOffset? ReceivedAt { get; set; }
+
+    public ProviderConnection Connection(string? apiKey) =>
+        new() { Provider = Provider, BaseUrl = BaseUrl, UseEmulator = Emulator, ApiKey = apiKey };
+}
+
+/// <summary>One provider batch of a job: its input part on disk and what the provider said of it last.</summary>
+internal sealed class PartRecord
+{
+    public int Index { get; set; }
+
+    /// <summary>The part's request lines, relative to the job folder.</summary>
+    public string File { get; set; } = string.Empty;
+
+    public string Model { get; set; } = string.Empty;
+
+    public int Requests { get; set; }
+
+    public long Bytes { get; set; }
+
+    public string? FileId { get; set; }
+
+    public string? BatchId { get; set; }
+
+    public BatchState State { get; set; } = BatchState.Pending;
+
+    public string? ProviderStatus { get; set; }
+
+    public int Total { get; set; }
+
+    public int Completed { get; set; }
+
+    public int Failed { get; set; }
+
+    public Dictionary<string, string> ResultLocations { get; set; } = new(StringComparer.Ordinal);
+
+    public List<string> Errors { get; set; } = [];
+
+    public DateTimeOffset? SubmittedAt { get; set; }
+
+    public DateTimeOffset? FinishedAt { get; set; }
+
+    public bool ResultsDownloaded { get; set; }
+
+    public RemoteBatch ToRemote() => new()
+    {
+        Id = BatchId ?? string.Empty,
+        State = State,
+        ProviderStatus = ProviderStatus ?? string.Empty,
+        Total = Total,
+        Completed = Completed,
+        Failed = Failed,
+        ResultLocations = ResultLocations,
+        Errors = Errors,
+    };
+
+    /// <summary>Takes what the provider said; returns whether anything changed.</summary>
+    public bool Apply(RemoteBatch remote, DateTimeOffset now)
+    {
+        var changed = BatchId != remote.Id || State != remote.State || ProviderStatus != remote.ProviderStatus
+            || Total != remote.Total || Completed != remote.Completed || Failed != remote.Failed
+            || ResultLocations.Count != remote.ResultLocations.Count || Errors.Count != remote.Errors.Count;
+        BatchId = remote.Id;
+        State = remote.State;
+        ProviderStatus = remote.ProviderStatus;
+        Total = remote.Total;
+        Completed = remote.Completed;
+        Failed = remote.Failed;
+        ResultLocations = new Dictionary<string, string>(remote.ResultLocations.ToDictionary(p => p.Key, p => p.Value), StringComparer.Ordinal);
+        Errors = remote.Errors.ToList();
+        if (remote.State.IsFinal() && FinishedAt is null)
+        {
+            FinishedAt = now;
+            changed = true;
+        }
+
+        return changed;
+    }
+}
+
+/// <summary>How the ledger writes JSON: readable UTF-8 (no \u escapes for non-ASCII text), enums by name.</summary>
+internal static class LedgerJson
+{
+    public static readonly JavaScriptEncoder Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping;
+
+    public static readonly JsonWriterOptions WriterOptions = new() { Encoder = Encoder, SkipValidation = false };
+
+    public static readonly JsonSerializerOptions Manifest = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        WriteIndented = true,
+        Encoder = Encoder,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Converters = { new JsonStringEnumConverter() },
+    };
+}

@@ -1,0 +1,404 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using BatchAI.Hosting;
+using BatchAI.Providers;
+
+namespace BatchAI.Jobs;
+
+/// <summary>
+/// Everything BatchAI does with jobs, for the cmdlets and the CLI alike: prepare and submit, look, wait, cancel, and
+/// receive results joined to their records. State lives in the store's ledger, so each call may run in a different
+/// process. API keys are passed to each call that needs one and are never stored.
+/// </summary>
+public sealed class JobService : IDisposable
+{
+    private readonly JobServiceOptions _options;
+    private readonly object _emulatorGate = new();
+    private HttpMessageHandler? _emulator;
+
+    public JobService(JobServiceOptions? options = null)
+    {
+        _options = options ?? new JobServiceOptions();
+        StorePath = StoreLocation.Resolve(_options.Store);
+    }
+
+    public string StorePath { get; }
+
+    private string JobsFolder => Path.Combine(StorePath, "jobs");
+
+    private IClock Clock => _options.Clock;
+
+    /// <summary>Starts a job. Add requests to the draft, then <see cref="SubmitAsync"/> it. Fails fast without an API key.</summary>
+    public JobDraft CreateDraft(JobDefinition definition, IEngineReporter reporter)
+    {
+        if (definition is null)
+        {
+            throw new ArgumentNullException(nameof(definition));
+        }
+
+        definition.Validate();
+        var connection = definition.Connection;
+        var manifest = new JobManifest
+        {
+            Id = NewJobId(),
+            Name = definition.Name,
+            CreatedAt = Clock.UtcNow,
+            Provider = connection.Provider,
+            BaseUrl = string.IsNullOrWhiteSpace(connection.BaseUrl) ? null : connection.BaseUrl!.Trim(),
+            Emulator = connection.UseEmulator,
+            Input = definition.Input,
+        };
+        var provider = CreateProvider(connection, reporter);
+        return new JobDraft(manifest, provider, Path.Combine(StorePath, "staging", manifest.Id), JobsFolder);
+    }
+
+    /// <summary>
+    /// Moves the draft into the store and submits its batches. When a submit is interrupted, the job stays in the
+    /// store with the batches submitted so far recorded.
+    /// </summary>
+    public async Task<BatchJob> SubmitAsync(JobDraft draft, IEngineReporter reporter, CancellationToken cancellationToken)
+    {
+        if (draft is null)
+        {
+            throw new ArgumentNullException(nameof(draft));
+        }
+
+        reporter ??= NullReporter.Instance;
+        var ledger = draft.Complete();
+        var manifest = draft.Manifest;
+        reporter.Verbose(string.Format(CultureInfo.InvariantCulture, "Job {0}: {1:N0} request(s) in {2} batch(es), prepared in {3}.", manifest.Id, manifest.RequestCount, manifest.Parts.Count, ledger.Folder));
+        await SubmitPendingPartsAsync(ledger, manifest, draft.BatchProvider, reporter, cancellationToken).ConfigureAwait(false);
+        return new BatchJob(manifest, ledger.Folder);
+    }
+
+    /// <summary>The job as the ledger last recorded it, without asking the provider.</summary>
+    public BatchJob Get(string idOrName)
+    {
+        var ledger = Resolve(idOrName);
+        return new BatchJob(ledger.Load(), ledger.Folder);
+    }
+
+    /// <summary>Asks the provider about every unfinished batch of the job, records the answers, and returns the job.</summary>
+    public async Task<BatchJob> RefreshAsync(string idOrName, string? apiKey, IEngineReporter reporter, CancellationToken cancellationToken)
+    {
+        var ledger = Resolve(idOrName);
+        var manifest = ledger.Load();
+        using var provider = CreateProvider(manifest.Connection(apiKey), reporter ?? NullReporter.Instance);
+        await RefreshAsync(ledger, manifest, provider, cancellationToken).ConfigureAwait(false);
+        return new BatchJob(manifest, ledger.Folder);
+    }
+
+    /// <summary>Every job in the store, newest first, as the ledger knows them.</summary>
+    public IReadOnlyList<BatchJob> List()
+    {
+        if (!Directory.Exists(JobsFolder))
+        {
+            return [];
+        }
+
+        return Directory.EnumerateDirectories(JobsFolder)
+            .Where(d => File.Exists(Path.Combine(d, JobLedger.ManifestFile)))
+            .Select(d => new BatchJob(new JobLedger(d).Load(), d))
+            .OrderByDescending(j => j.CreatedAt)
+            .ThenByDescending(j => j.Id, StringComparer.Ordinal)
+            .ToList();
+    }
+
+    /// <summary>
+    /// Polls until every batch of the job is final (or any one, with <see cref="WaitOptions.Any"/>), at growing
+    /// intervals, reporting progress. Returns with <see cref="WaitOutcome.TimedOut"/> set when the timeout comes first.
+    /// </summary>
+    public async Task<WaitOutcome> WaitAsync(string idOrName, WaitOptions options, string? apiKey, IEngineReporter reporter, CancellationToken cancellationToken)
+    {
+        options ??= new WaitOptions();
+        reporter ??= NullReporter.Instance;
+        var ledger = Resolve(idOrName);
+        var manifest = ledger.Load();
+        RequireSubmitted(manifest);
+        using var provider = CreateProvider(manifest.Connection(apiKey), reporter);
+        var activity = "Waiting for job " + Label(manifest);
+        var start = Clock.UtcNow;
+        var interval = options.FirstPollInterval;
+        try
+        {
+            while (true)
+            {
+                await RefreshAsync(ledger, manifest, provider, cancellationToken).ConfigureAwait(false);
+                var job = new BatchJob(manifest, ledger.Folder);
+                var finished = job.Batches.Count(b => b.State.IsFinal());
+                reporter.Progress(new ProgressReport(activity, Describe(job), Percent(job)));
+                if (finished == job.Batches.Count || (options.Any && finished > 0))
+                {
+                    return new WaitOutcome(job, timedOut: false);
+                }
+
+                var elapsed = Clock.UtcNow - start;
+                if (options.Timeout is { } timeout && elapsed >= timeout)
+                {
+                    reporter.Verbose(string.Format(CultureInfo.InvariantCulture, "Stopped waiting for job {0} after {1:0} s; it goes on at the provider.", manifest.Id, elapsed.TotalSeconds));
+                    return new WaitOutcome(job, timedOut: true);
+                }
+
+                var delay = options.Timeout is { } limit && limit - elapsed < interval ? limit - elapsed : interval;
+                await Clock.Delay(delay, cancellationToken).ConfigureAwait(false);
+                interval = TimeSpan.FromTicks(Math.Min((long)(interval.Ticks * 1.5), options.MaxPollInterval.Ticks));
+            }
+        }
+        finally
+        {
+            reporter.Progress(new ProgressReport(activity, "Done", 100, completed: true));
+        }
+    }
+
+    /// <summary>Cancels every unfinished batch of the job; batches not submitted yet will not be.</summary>
+    public async Task<BatchJob> CancelAsync(string idOrName, string? apiKey, IEngineReporter reporter, CancellationToken cancellationToken)
+    {
+        reporter ??= NullReporter.Instance;
+        var ledger = Resolve(idOrName);
+        var manifest = ledger.Load();
+        manifest.CancelRequestedAt ??= Clock.UtcNow;
+        ledger.Save(manifest);
+        using var provider = CreateProvider(manifest.Connection(apiKey), reporter);
+        foreach (var part in manifest.Parts.Where(p => !p.State.IsFinal()))
+        {
+            if (part.BatchId is null)
+            {
+                part.State = BatchState.Canceled;
+                part.FinishedAt = Clock.UtcNow;
+            }
+            else
+            {
+                part.Apply(await provider.CancelAsync(part.BatchId, cancellationToken).ConfigureAwait(false), Clock.UtcNow);
+                reporter.Verbose($"Batch {part.BatchId} of job {manifest.Id}: cancel requested, now {part.State}.");
+            }
+
+            ledger.Save(manifest);
+        }
+
+        return new BatchJob(manifest, ledger.Folder);
+    }
+
+    /// <summary>
+    /// Downloads the results of the job's batches (once; a later receive reuses them) and hands back one result per
+    /// request, in input order, joined to its source record. The job must be finished.
+    /// </summary>
+    public async Task<ReceiveSummary> ReceiveAsync(string idOrName, Action<BatchResult> onResult, string? apiKey, IEngineReporter reporter, CancellationToken cancellationToken)
+    {
+        if (onResult is null)
+        {
+            throw new ArgumentNullException(nameof(onResult));
+        }
+
+        reporter ??= NullReporter.Instance;
+        var ledger = Resolve(idOrName);
+        var manifest = ledger.Load();
+        RequireSubmitted(manifest);
+        var activity = "Receiving results of job " + Label(manifest);
+        try
+        {
+            using (var provider = CreateProvider(manifest.Connection(apiKey), reporter))
+            {
+                await RefreshAsync(ledger, manifest, provider, cancellationToken).ConfigureAwait(false);
+                RequireFinished(manifest);
+                await DownloadAsync(ledger, manifest, provider, reporter, activity, cancellationToken).ConfigureAwait(false);
+            }
+
+            var counts = new long[4];
+            var parts = manifest.Parts.ToDictionary(p => p.Index);
+            var index = ResultFile.Index(ledger.ResultsPath);
+            using var results = File.Exists(ledger.ResultsPath) ? new FileStream(ledger.ResultsPath, FileMode.Open, FileAccess.Read, FileShare.Read, 4096, FileOptions.RandomAccess) : null;
+            long joined = 0;
+            foreach (var request in RequestFile.Read(ledger.RequestsPath))
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var line = results is not null && index.TryGetValue(request.CustomId, out var offset) ? ResultFile.Parse(ResultFile.ReadAt(results, offset)) : null;
+                var result = ResultJoiner.Join(request, line, parts.TryGetValue(request.Part, out var part) ? part : null);
+                counts[(int)result.Status]++;
+                onResult(result);
+                if (++joined % 10_000 == 0)
+                {
+                    reporter.Progress(new ProgressReport(activity, string.Format(CultureInfo.InvariantCulture, "{0:N0} of {1:N0} results joined", joined, manifest.RequestCount), (int)(joined * 100 / Math.Max(1, manifest.RequestCount))));
+                }
+            }
+
+            manifest.ReceivedAt = Clock.UtcNow;
+            ledger.Save(manifest);
+            return new ReceiveSummary(new BatchJob(manifest, ledger.Folder), counts[(int)ResultStatus.Succeeded], counts[(int)ResultStatus.Failed], counts[(int)ResultStatus.Expired], counts[(int)ResultStatus.Canceled]);
+        }
+        finally
+        {
+            reporter.Progress(new ProgressReport(activity, "Done", 100, completed: true));
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (_emulatorGate)
+        {
+            _emulator?.Dispose();
+            _emulator = null;
+        }
+    }
+
+    private static string Label(JobManifest manifest) => manifest.Name is null ? manifest.Id : manifest.Id + " (" + manifest.Name + ")";
+
+    private static string Describe(BatchJob job)
+    {
+        var done = job.CompletedCount + job.FailedCount;
+        return string.Format(CultureInfo.InvariantCulture, "{0} · {1:N0} of {2:N0} requests done", job.BatchSummary, done, job.RequestCount);
+    }
+
+    private static int Percent(BatchJob job)
+    {
+        var finished = job.Batches.Count(b => b.State.IsFinal());
+        var byRequests = job.RequestCount == 0 ? 0 : (job.CompletedCount + job.FailedCount) * 100 / job.RequestCount;
+        var byBatches = job.Batches.Count == 0 ? 0 : finished * 100 / job.Batches.Count;
+        return (int)Math.Min(100, Math.Max(byRequests, byBatches));
+    }
+
+    private static void RequireSubmitted(JobManifest manifest)
+    {
+        var pending = manifest.Parts.Count(p => p.BatchId is null && p.State == BatchState.Pending);
+        if (pending > 0)
+        {
+            throw new BatchAIException(ErrorKind.Conflict, "JobNotSubmitted", string.Format(CultureInfo.InvariantCulture, "Job {0}: {1} of its {2} batch(es) were never submitted (the submit was interrupted).", Label(manifest), pending, manifest.Parts.Count));
+        }
+    }
+
+    private static void RequireFinished(JobManifest manifest)
+    {
+        var running = manifest.Parts.Where(p => !p.State.IsFinal()).ToList();
+        if (running.Count > 0)
+        {
+            var states = string.Join(", ", running.GroupBy(p => p.State).Select(g => g.Count().ToString(CultureInfo.InvariantCulture) + " " + g.Key));
+            throw new BatchAIException(ErrorKind.Conflict, "JobNotFinished", $"Job {Label(manifest)} is not finished ({states}). Wait for it first: batchai wait {manifest.Id}, or Wait-AIBatch.");
+        }
+    }
+
+    private async Task SubmitPendingPartsAsync(JobLedger ledger, JobManifest manifest, IBatchProvider provider, IEngineReporter reporter, CancellationToken cancellationToken)
+    {
+        var activity = "Submitting job " + Label(manifest);
+        var total = manifest.Parts.Count;
+        var submitted = manifest.Parts.Count(p => p.BatchId is not null);
+        try
+        {
+            foreach (var part in manifest.Parts.Where(p => p.BatchId is null && p.State == BatchState.Pending))
+            {
+                reporter.Progress(new ProgressReport(activity, string.Format(CultureInfo.InvariantCulture, "batch {0} of {1}: {2:N0} requests, {3:N1} MB", part.Index, total, part.Requests, part.Bytes / 1_000_000.0), submitted * 100 / total));
+                var submission = new PartSubmission
+                {
+                    JobId = manifest.Id,
+                    JobName = manifest.Name,
+                    PartIndex = part.Index,
+                    PartCount = total,
+                    FilePath = ledger.PartPath(part),
+                    UploadedFileId = part.FileId,
+                };
+                var remote = await provider.SubmitAsync(
+                    submission,
+                    fileId =>
+                    {
+                        part.FileId = fileId;
+                        ledger.Save(manifest);
+                    },
+                    cancellationToken).ConfigureAwait(false);
+                part.SubmittedAt = Clock.UtcNow;
+                part.Apply(remote, Clock.UtcNow);
+                ledger.Save(manifest);
+                submitted++;
+                reporter.Verbose($"Job {manifest.Id}: batch {part.Index} of {total} submitted as {remote.Id}.");
+            }
+        }
+        catch (Exception) when (submitted < total)
+        {
+            reporter.Warning(string.Format(CultureInfo.InvariantCulture, "Job {0} is kept in the store with {1} of {2} batch(es) submitted.", manifest.Id, submitted, total));
+            throw;
+        }
+        finally
+        {
+            reporter.Progress(new ProgressReport(activity, "Done", 100, completed: true));
+        }
+    }
+
+    private async Task RefreshAsync(JobLedger ledger, JobManifest manifest, IBatchProvider provider, CancellationToken cancellationToken)
+    {
+        foreach (var part in manifest.Parts.Where(p => p.BatchId is not null && !p.State.IsFinal()))
+        {
+            var remote = await provider.GetAsync(part.BatchId!, cancellationToken).ConfigureAwait(false);
+            if (part.Apply(remote, Clock.UtcNow))
+            {
+                ledger.Save(manifest);
+            }
+        }
+    }
+
+    private static async Task DownloadAsync(JobLedger ledger, JobManifest manifest, IBatchProvider provider, IEngineReporter reporter, string activity, CancellationToken cancellationToken)
+    {
+        foreach (var part in manifest.Parts.Where(p => !p.ResultsDownloaded))
+        {
+            if (part.BatchId is not null && part.State != BatchState.Failed)
+            {
+                reporter.Progress(new ProgressReport(activity, string.Format(CultureInfo.InvariantCulture, "downloading the results of batch {0} of {1}", part.Index, manifest.Parts.Count), -1));
+                using var appender = new ResultAppender(ledger.ResultsPath);
+                long lines = 0;
+                await foreach (var line in provider.ReadResultsAsync(part.ToRemote(), cancellationToken).ConfigureAwait(false))
+                {
+                    appender.Append(line);
+                    lines++;
+                }
+
+                appender.Commit();
+                reporter.Verbose(string.Format(CultureInfo.InvariantCulture, "Job {0}: {1:N0} result(s) of batch {2} downloaded.", manifest.Id, lines, part.BatchId));
+            }
+
+            part.ResultsDownloaded = true;
+            ledger.Save(manifest);
+        }
+    }
+
+    private IBatchProvider CreateProvider(ProviderConnection connection, IEngineReporter reporter)
+    {
+        var primary = connection.UseEmulator ? Emulator() : _options.NetworkHandler;
+        return ProviderFactory.Create(connection, _options.Http, Clock, reporter, primary, _options.Random, _options.Limits);
+    }
+
+    private HttpMessageHandler Emulator()
+    {
+        lock (_emulatorGate)
+        {
+            var factory = _options.EmulatorFactory
+                ?? throw BatchAIException.InvalidInput("EmulatorUnavailable", "This job runs on the in-process emulator, which this host was not given.");
+            return _emulator ??= factory(Path.Combine(StorePath, "emulator"));
+        }
+    }
+
+    private JobLedger Resolve(string idOrName)
+    {
+        if (string.IsNullOrWhiteSpace(idOrName) || idOrName.IndexOfAny(['/', '\\', ':']) >= 0 || idOrName.Contains(".."))
+        {
+            throw BatchAIException.InvalidInput("JobIdInvalid", $"'{idOrName}' is not a job id or name.");
+        }
+
+        var byId = Path.Combine(JobsFolder, idOrName);
+        if (File.Exists(Path.Combine(byId, JobLedger.ManifestFile)))
+        {
+            return new JobLedger(byId);
+        }
+
+        var byName = List().FirstOrDefault(j => string.Equals(j.Name, idOrName, StringComparison.OrdinalIgnoreCase));
+        return byName is not null
+            ? new JobLedger(byName.Folder)
+            : throw new BatchAIException(ErrorKind.NotFound, "JobNotFound", $"There is no job '{idOrName}' in the store at {StorePath}. List the jobs there with: batchai list, or Get-AIBatch.");
+    }
+
+    private string NewJobId()
+    {
+        var bytes = new byte[3];
+        using (var random = RandomNumberGenerator.Create())
+        {
+            random.GetBytes(bytes);
+        }
+
+        return "job-" + Clock.UtcNow.UtcDateTime.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture) + "-" + string.Concat(bytes.Select(b => b.ToString("x2", CultureInfo.InvariantCulture)));
+    }
+}

@@ -1,0 +1,87 @@
+using System.Globalization;
+using BatchAI.Hosting;
+using BatchAI.Requests;
+
+namespace BatchAI.Jobs;
+
+/// <summary>
+/// The whole first flow for a file of records: read it, make a request of each record, stream the requests into a
+/// job draft, and submit, but only when every record is good. Each bad record is reported (row, line, field) and,
+/// if there is any, nothing is sent and the draft leaves no trace.
+/// </summary>
+public static class RecordSubmission
+{
+    /// <summary>How many problems an exception carries; all of them are reported as they are found.</summary>
+    public const int MaxProblemsKept = 100;
+
+    public static async Task<BatchJob> SubmitAsync(JobService service, IRecordSource records, RequestOptions options, JobDefinition definition, IEngineReporter reporter, CancellationToken cancellationToken)
+    {
+        if (service is null || records is null || options is null || definition is null)
+        {
+            throw new ArgumentNullException(service is null ? nameof(service) : records is null ? nameof(records) : options is null ? nameof(options) : nameof(definition));
+        }
+
+        reporter ??= NullReporter.Instance;
+        var factory = new BatchRequestFactory(options, detectDuplicateIds: false);
+        if (records.Columns is { } columns && factory.MissingColumns(columns) is { Count: > 0 } missing)
+        {
+            // A column every row lacks is one problem, not one per row.
+            throw BatchAIException.InvalidInput("ColumnMissing", string.Format(CultureInfo.InvariantCulture, "The input has no column {0} (its columns: {1}).", string.Join(", ", missing.Select(m => "'" + m + "'")), columns));
+        }
+
+        using var draft = service.CreateDraft(definition, reporter);
+        var problems = new List<RecordProblem>();
+        long problemCount = 0;
+        void Report(RecordProblem problem)
+        {
+            problemCount++;
+            if (problems.Count < MaxProblemsKept)
+            {
+                problems.Add(problem);
+            }
+
+            reporter.Problem(problem);
+        }
+
+        var activity = "Preparing job " + (definition.Name ?? draft.JobId);
+        long read = 0;
+        foreach (var item in records.Read())
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (++read % 10_000 == 0)
+            {
+                reporter.Progress(new ProgressReport(activity, string.Format(CultureInfo.InvariantCulture, "{0:N0} records read", read), -1));
+            }
+
+            if (item.Problem is { } readProblem)
+            {
+                Report(readProblem);
+                continue;
+            }
+
+            var built = factory.Build(item.Record!);
+            foreach (var problem in built.Problems)
+            {
+                Report(problem);
+            }
+
+            // Once any record is bad nothing will be sent, but the draft goes on checking (duplicate ids, sizes) so
+            // that one pass reports every bad record; it is discarded at the end.
+            if (built.Request is { } request)
+            {
+                foreach (var problem in draft.Add(request))
+                {
+                    Report(problem);
+                }
+            }
+        }
+
+        reporter.Progress(new ProgressReport(activity, "Done", 100, completed: true));
+        if (problemCount > 0)
+        {
+            throw new InvalidRecordsException(problems, problemCount);
+        }
+
+        return await service.SubmitAsync(draft, reporter, cancellationToken).ConfigureAwait(false);
+    }
+}

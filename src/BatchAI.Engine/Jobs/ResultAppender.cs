@@ -1,0 +1,85 @@
+using System.Text.Json;
+using BatchAI.Providers;
+
+namespace BatchAI.Jobs;
+
+/// <summary>Appends results to a job's results file, durably, one complete line at a time.</summary>
+internal sealed class ResultAppender : IDisposable
+{
+    private readonly FileStream _stream;
+    private readonly Utf8JsonWriter _writer;
+
+    public ResultAppender(string path)
+    {
+        _stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read, 1 << 16);
+        DropPartialLastLine(_stream);
+        _stream.Seek(0, SeekOrigin.End);
+        _writer = new Utf8JsonWriter(_stream, LedgerJson.WriterOptions);
+    }
+
+    public void Append(ResultLine line)
+    {
+        ResultFile.Write(_writer, line);
+        _writer.Flush();
+        _stream.WriteByte((byte)'\n');
+        _writer.Reset(_stream);
+    }
+
+    /// <summary>Makes what was appended survive a crash of the process or the machine.</summary>
+    public void Commit() => _stream.Flush(flushToDisk: true);
+
+    public void Dispose()
+    {
+        _writer.Dispose();
+        _stream.Dispose();
+    }
+
+    /// <summary>A crash in the middle of an append leaves a line without its newline: cut it off before appending.</summary>
+    private static void DropPartialLastLine(FileStream stream)
+    {
+        var length = stream.Length;
+        if (length == 0)
+        {
+            return;
+        }
+
+        var buffer = new byte[4096];
+        var end = length;
+        while (end > 0)
+        {
+            var start = Math.Max(0, end - buffer.Length);
+            stream.Seek(start, SeekOrigin.Begin);
+            var count = (int)(end - start);
+            stream.ReadExactly(buffer, count);
+            var newline = Array.LastIndexOf(buffer, (byte)'\n', count - 1, count);
+            if (newline >= 0)
+            {
+                stream.SetLength(start + newline + 1);
+                return;
+            }
+
+            end = start;
+        }
+
+        stream.SetLength(0);
+    }
+}
+
+internal static class StreamExtensions
+{
+    /// <summary>netstandard2.0 has no Stream.ReadExactly.</summary>
+    public static void ReadExactly(this Stream stream, byte[] buffer, int count)
+    {
+        var total = 0;
+        while (total < count)
+        {
+            var read = stream.Read(buffer, total, count - total);
+            if (read == 0)
+            {
+                throw new EndOfStreamException();
+            }
+
+            total += read;
+        }
+    }
+}

@@ -1,0 +1,186 @@
+using System.Text;
+using System.Text.Json;
+using BatchAI.Providers;
+using BatchAI.Requests;
+
+namespace BatchAI.Jobs;
+
+/// <summary>
+/// The job's results as the provider returned them, one JSON line each, appended as they are downloaded. A result
+/// downloaded twice (after an interrupted receive) is simply appended again: the later line wins.
+/// </summary>
+internal static class ResultFile
+{
+    public static void Write(Utf8JsonWriter writer, ResultLine line)
+    {
+        writer.WriteStartObject();
+        writer.WriteString("id", line.CustomId);
+        writer.WriteString("status", line.Status.ToString());
+        if (line.Text is not null)
+        {
+            writer.WriteString("text", line.Text);
+        }
+
+        if (line.InputTokens is { } input)
+        {
+            writer.WriteNumber("inputTokens", input);
+        }
+
+        if (line.OutputTokens is { } output)
+        {
+            writer.WriteNumber("outputTokens", output);
+        }
+
+        if (line.ErrorCode is not null)
+        {
+            writer.WriteString("errorCode", line.ErrorCode);
+        }
+
+        if (line.ErrorMessage is not null)
+        {
+            writer.WriteString("errorMessage", line.ErrorMessage);
+        }
+
+        if (line.Retryable)
+        {
+            writer.WriteBoolean("retryable", true);
+        }
+
+        if (line.BatchId is not null)
+        {
+            writer.WriteString("batch", line.BatchId);
+        }
+
+        if (line.Details.Count > 0)
+        {
+            writer.WriteStartObject("details");
+            foreach (var pair in line.Details)
+            {
+                writer.WriteString(pair.Key, pair.Value);
+            }
+
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndObject();
+    }
+
+    public static ResultLine Parse(string text)
+    {
+        using var document = JsonDocument.Parse(text);
+        var root = document.RootElement;
+        string? Text(string name) => root.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+        int? Number(string name) => root.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetInt32() : null;
+        var details = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (root.TryGetProperty("details", out var d) && d.ValueKind == JsonValueKind.Object)
+        {
+            foreach (var pair in d.EnumerateObject())
+            {
+                details[pair.Name] = pair.Value.GetString() ?? string.Empty;
+            }
+        }
+
+        return new ResultLine
+        {
+            CustomId = Text("id")!,
+            Status = (ResultStatus)Enum.Parse(typeof(ResultStatus), Text("status")!),
+            Text = Text("text"),
+            InputTokens = Number("inputTokens"),
+            OutputTokens = Number("outputTokens"),
+            ErrorCode = Text("errorCode"),
+            ErrorMessage = Text("errorMessage"),
+            Retryable = root.TryGetProperty("retryable", out var r) && r.ValueKind == JsonValueKind.True,
+            BatchId = Text("batch"),
+            Details = details,
+        };
+    }
+
+    /// <summary>
+    /// Where each custom id's latest result starts in the file. Only ids and offsets are held (see
+    /// <see cref="CustomIdMap"/>), so results that arrived in any order join back without loading them all.
+    /// </summary>
+    public static CustomIdMap Index(string path)
+    {
+        var index = new CustomIdMap();
+        if (!File.Exists(path))
+        {
+            return index;
+        }
+
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+        foreach (var (offset, line) in Lines(stream))
+        {
+            index.Set(IdOf(line), offset);
+        }
+
+        return index;
+    }
+
+    /// <summary>Reads the line that starts at <paramref name="offset"/>.</summary>
+    public static string ReadAt(FileStream stream, long offset)
+    {
+        stream.Seek(offset, SeekOrigin.Begin);
+        var bytes = new MemoryStream();
+        var buffer = new byte[8192];
+        int read;
+        while ((read = stream.Read(buffer, 0, buffer.Length)) > 0)
+        {
+            var newline = Array.IndexOf(buffer, (byte)'\n', 0, read);
+            if (newline >= 0)
+            {
+                bytes.Write(buffer, 0, newline);
+                break;
+            }
+
+            bytes.Write(buffer, 0, read);
+        }
+
+        return Encoding.UTF8.GetString(bytes.GetBuffer(), 0, (int)bytes.Length);
+    }
+
+    private static IEnumerable<(long Offset, byte[] Line)> Lines(Stream stream)
+    {
+        var buffer = new byte[1 << 16];
+        var pending = new MemoryStream();
+        long position = 0;
+        long lineStart = 0;
+        int read;
+        while ((read = stream.Read(buffer, 0, buffer.Length)) > 0)
+        {
+            var from = 0;
+            int newline;
+            while ((newline = Array.IndexOf(buffer, (byte)'\n', from, read - from)) >= 0)
+            {
+                pending.Write(buffer, from, newline - from);
+                if (pending.Length > 0)
+                {
+                    yield return (lineStart, pending.ToArray());
+                }
+
+                pending.SetLength(0);
+                from = newline + 1;
+                lineStart = position + from;
+            }
+
+            pending.Write(buffer, from, read - from);
+            position += read;
+        }
+
+        // A last line without its newline was cut short by a crash mid-append: it is ignored, and downloaded again.
+    }
+
+    private static string IdOf(byte[] line)
+    {
+        var reader = new Utf8JsonReader(line);
+        while (reader.Read())
+        {
+            if (reader.TokenType == JsonTokenType.PropertyName && reader.CurrentDepth == 1 && reader.ValueTextEquals("id"u8))
+            {
+                reader.Read();
+                return reader.GetString()!;
+            }
+        }
+
+        throw new BatchAIException(ErrorKind.Protocol, "JobResultsCorrupt", "A line of the results file has no id.");
+    }
+}

@@ -1,0 +1,136 @@
+using BatchAI.Engine.Tests.Support;
+using BatchAI.Jobs;
+using BatchAI.Providers;
+using BatchAI.Requests;
+
+namespace BatchAI.Engine.Tests.Jobs;
+
+public sealed class LedgerFileTests : IDisposable
+{
+    private readonly TempDirectory _dir = new();
+
+    private static ResultLine Line(string id, string text = "ok") => new() { CustomId = id, Status = ResultStatus.Succeeded, Text = text, InputTokens = 1, OutputTokens = 2, BatchId = "b", Details = new Dictionary<string, string> { ["finish_reason"] = "stop" } };
+
+    [Fact]
+    public void ResultsRoundTripThroughTheResultsFile()
+    {
+        var path = _dir.File("results.jsonl");
+        using (var appender = new ResultAppender(path))
+        {
+            appender.Append(Line("a", "Zoë \"quoted\"\nline"));
+            appender.Commit();
+        }
+
+        using var stream = File.OpenRead(path);
+        var back = ResultFile.Parse(ResultFile.ReadAt(stream, 0));
+
+        Assert.Equal(("a", "Zoë \"quoted\"\nline", 1, 2, "b", "stop"), (back.CustomId, back.Text, back.InputTokens, back.OutputTokens, back.BatchId, back.Details["finish_reason"]));
+    }
+
+    [Fact]
+    public void TheIndexPointsAtTheLatestLineOfEachId()
+    {
+        var path = _dir.File("results.jsonl");
+        using (var appender = new ResultAppender(path))
+        {
+            appender.Append(Line("a", "first"));
+            appender.Append(Line("b", "b"));
+            appender.Append(Line("a", "second"));
+        }
+
+        var index = ResultFile.Index(path);
+        using var stream = File.OpenRead(path);
+
+        Assert.True(index.TryGetValue("a", out var offset));
+        Assert.Equal("second", ResultFile.Parse(ResultFile.ReadAt(stream, offset)).Text);
+        Assert.Equal(2, index.Count);
+    }
+
+    [Fact]
+    public void AnAppendCutShortByACrashIsDroppedBeforeTheNextAppend()
+    {
+        var path = _dir.File("results.jsonl");
+        using (var appender = new ResultAppender(path))
+        {
+            appender.Append(Line("a"));
+        }
+
+        File.AppendAllText(path, "{\"id\":\"b\",\"status\":\"Succ");
+        Assert.Equal(1, ResultFile.Index(path).Count);
+
+        using (var appender = new ResultAppender(path))
+        {
+            appender.Append(Line("b"));
+        }
+
+        Assert.Equal(2, File.ReadAllLines(path).Length);
+        Assert.Equal(2, ResultFile.Index(path).Count);
+    }
+
+    [Fact]
+    public void StoredRequestsKeepTheirSourceRecordExactly()
+    {
+        var path = _dir.File("requests.jsonl");
+        var columns = new ColumnSet(["text", "n", "raw", "flag", "none"]);
+        var source = new SourceRecord(7, columns, ["Zoë\r\n\"x\"", 5L, new JsonText("1.50"), true, null], 9);
+        using (var stream = File.Create(path))
+        using (var writer = new System.Text.Json.Utf8JsonWriter(stream, LedgerJson.WriterOptions))
+        {
+            RequestFile.Write(writer, new BatchRequest("r-7", source, "p", "m", schema: ResponseSchema.Parse("""{"type":"object"}""")), part: 3);
+        }
+
+        var stored = Assert.Single(RequestFile.Read(path));
+
+        Assert.Equal(("r-7", 3, "m", 7L, 9L), (stored.CustomId, stored.Part, stored.Model, stored.Source.RowNumber, stored.Source.LineNumber!.Value));
+        Assert.Equal(new object?[] { "Zoë\r\n\"x\"", new JsonText("5"), new JsonText("1.50"), true, null }, stored.Source.Values);
+        Assert.NotNull(stored.SchemaId);
+        Assert.Contains("Zoë", File.ReadAllText(path), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ARequestWithoutAResultIsAFailureThatSaysWhy()
+    {
+        var request = new StoredRequest { CustomId = "r", Part = 1, Source = SourceRecord.FromPairs(1, [new("a", "1")]) };
+        var failedBatch = new PartRecord { Index = 1, BatchId = "batch_9", State = BatchState.Failed, Errors = ["too_many_tasks: too many"] };
+        var completedBatch = new PartRecord { Index = 1, BatchId = "batch_9", State = BatchState.Completed };
+        var neverSubmitted = new PartRecord { Index = 1, State = BatchState.Canceled };
+
+        var rejected = ResultJoiner.Join(request, null, failedBatch);
+        var missing = ResultJoiner.Join(request, null, completedBatch);
+        var canceled = ResultJoiner.Join(request, null, neverSubmitted);
+
+        Assert.Equal((ResultStatus.Failed, "batch_failed", false), (rejected.Status, rejected.ErrorCode, rejected.Retryable));
+        Assert.Contains("too_many_tasks: too many", rejected.ErrorMessage, StringComparison.Ordinal);
+        Assert.Equal((ResultStatus.Failed, "missing_result", true), (missing.Status, missing.ErrorCode, missing.Retryable));
+        Assert.Equal(ResultStatus.Canceled, canceled.Status);
+    }
+
+    [Fact]
+    public void AnAnswerThatMustBeJsonButIsNotFailsAndSaysIfItWasCutOff()
+    {
+        var request = new StoredRequest { CustomId = "r", Part = 1, SchemaId = "s", Source = SourceRecord.FromPairs(1, [new("a", "1")]) };
+        var truncated = new ResultLine { CustomId = "r", Status = ResultStatus.Succeeded, Text = "{\"label\":\"bu", Details = new Dictionary<string, string> { ["finish_reason"] = "length" } };
+        var valid = new ResultLine { CustomId = "r", Status = ResultStatus.Succeeded, Text = " {\"label\":\"bug\"} " };
+
+        var bad = ResultJoiner.Join(request, truncated, null);
+        var good = ResultJoiner.Join(request, valid, null);
+
+        Assert.Equal((ResultStatus.Failed, "invalid_json"), (bad.Status, bad.ErrorCode));
+        Assert.Contains("cut off at the output token limit", bad.ErrorMessage, StringComparison.Ordinal);
+        Assert.Equal("{\"label\":\"bu", bad.Output);
+        Assert.Equal("{\"label\":\"bug\"}", good.Json);
+    }
+
+    [Fact]
+    public void TextThatOnlyLooksLikeJsonStaysText()
+    {
+        var request = new StoredRequest { CustomId = "r", Part = 1, Source = SourceRecord.FromPairs(1, [new("a", "1")]) };
+
+        var result = ResultJoiner.Join(request, new ResultLine { CustomId = "r", Status = ResultStatus.Succeeded, Text = "{not json} but fine" }, null);
+
+        Assert.Equal(ResultStatus.Succeeded, result.Status);
+        Assert.Null(result.Json);
+    }
+
+    public void Dispose() => _dir.Dispose();
+}
