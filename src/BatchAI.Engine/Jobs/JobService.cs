@@ -284,7 +284,7 @@ public sealed class JobService : IDisposable
         {
             foreach (var part in manifest.Parts.Where(p => p.BatchId is null && p.State == BatchState.Pending))
             {
-                reporter.Progress(new ProgressReport(activity, string.Format(CultureInfo.InvariantCulture, "batch {0} of {1}: {2:N0} requests, {3:N1} MB", part.Index, total, part.Requests, part.Bytes / 1_000_000.0), submitted * 100 / total));
+                reporter.Progress(new ProgressReport(activity, string.Format(CultureInfo.InvariantCulture, "batch {0} of {1}: {2:N0} requests, {3}", part.Index, total, part.Requests, Formatting.Bytes(part.Bytes)), submitted * 100 / total));
                 var submission = new PartSubmission
                 {
                     JobId = manifest.Id,

@@ -1,0 +1,76 @@
+using System.CommandLine;
+using BatchAI.Cli.Infrastructure;
+using BatchAI.Jobs;
+using BatchAI.Providers;
+using BatchAI.Requests;
+
+namespace BatchAI.Cli.Commands;
+
+/// <summary><c>batchai submit</c>: a CSV or JSONL file becomes one request per record, sent as batches.</summary>
+internal static class SubmitCommand
+{
+    public static Command Create(CliHost host)
+    {
+        var input = new Option<string>("--input", "-i") { Description = "The records: a .csv, .tsv or .jsonl file.", Required = true };
+        var provider = new Option<string>("--provider") { Description = "The provider whose Batch API runs the job.", DefaultValueFactory = _ => "openai" };
+        provider.AcceptOnlyFromAmong("openai");
+        var model = new Option<string>("--model", "-m") { Description = "The model, e.g. gpt-4o-mini.", Required = true };
+        var prompt = new Option<string?>("--prompt", "-p") { Description = "The prompt, with {Column} placeholders ({{ and }} for literal braces)." };
+        var promptColumn = new Option<string?>("--prompt-column") { Description = "A column that holds the whole prompt (instead of --prompt)." };
+        var system = new Option<string?>("--system") { Description = "System instructions sent with every request." };
+        var idColumn = new Option<string?>("--id-column") { Description = "A column with each record's custom id (1-64 of A-Z a-z 0-9 _ -); default: row-<n>." };
+        var schema = new Option<string?>("--schema") { Description = "A JSON Schema file: answers are JSON that follows it." };
+        var maxTokens = new Option<int?>("--max-tokens") { Description = "The most output tokens per answer." };
+        var temperature = new Option<double?>("--temperature") { Description = "Sampling temperature, 0 to 2." };
+        var name = new Option<string?>("--name", "-n") { Description = "A name to address the job by, e.g. tickets-nightly." };
+        var baseUrl = new Option<string?>("--base-url") { Description = "The provider's base URL as its SDK takes it, e.g. http://127.0.0.1:8080/v1 (batchai emulator, a gateway, a compatible server)." };
+        var emulator = new Option<bool>("--emulator") { Description = "Run on the in-process emulator (no network, no key, no cost)." };
+        var json = CommonOptions.Json();
+        var command = new Command("submit", "Prepare requests from a file of records and submit them as batch jobs. The last line of output is the job id.")
+        {
+            input, provider, model, prompt, promptColumn, system, idColumn, schema, maxTokens, temperature, name, baseUrl, emulator, json,
+        };
+        command.SetAction((parse, cancellationToken) => CliContext.RunAsync(parse, host, async context =>
+        {
+            var options = new RequestOptions
+            {
+                Prompt = CliContext.Template(parse.GetValue(prompt)),
+                PromptColumn = parse.GetValue(promptColumn),
+                SystemPrompt = parse.GetValue(system),
+                Model = parse.GetValue(model) ?? string.Empty,
+                MaxOutputTokens = parse.GetValue(maxTokens),
+                Temperature = parse.GetValue(temperature),
+                IdColumn = parse.GetValue(idColumn),
+            };
+            if (parse.GetValue(schema) is { } schemaPath)
+            {
+                options.Schema = ResponseSchema.Parse(CliContext.ReadUserFile(schemaPath, "schema file"), source: schemaPath);
+            }
+
+            options.Validate();
+            var path = parse.GetValue(input)!;
+            var definition = new JobDefinition
+            {
+                Name = parse.GetValue(name),
+                Input = Path.GetFileName(path),
+                Connection = new ProviderConnection { Provider = ProviderKind.OpenAI, BaseUrl = parse.GetValue(baseUrl), UseEmulator = parse.GetValue(emulator), ApiKey = context.ApiKey },
+            };
+            using var service = context.Service();
+            using var records = RecordFiles.Open(path);
+            var job = await RecordSubmission.SubmitAsync(service, records, options, definition, context.Reporter, cancellationToken).ConfigureAwait(false);
+            if (parse.GetValue(json))
+            {
+                context.Out.WriteLine(JobOutput.Json(w => JobOutput.WriteJob(w, job)));
+            }
+            else
+            {
+                context.Out.WriteLine($"Submitted {JobOutput.N(job.RequestCount)} request(s) in {job.Batches.Count} batch(es) to {job.Provider}{(job.Emulated ? " (in-process emulator)" : string.Empty)} as job {job}.");
+                context.Out.WriteLine($"Follow it with: batchai status {job.Id}   or wait for it: batchai wait {job.Id}");
+                context.Out.WriteLine(job.Id);
+            }
+
+            return ExitCodes.Success;
+        }));
+        return command;
+    }
+}

@@ -1,0 +1,50 @@
+using BatchAI.Emulator;
+using BatchAI.Hosting;
+using BatchAI.Jobs;
+
+namespace BatchAI.Cli.Infrastructure;
+
+/// <summary>What the CLI needs from its surroundings: its streams, clock and environment. Tests give their own.</summary>
+internal sealed class CliHost
+{
+    public const string ProcessingVariable = "BATCHAI_EMULATOR_PROCESSING_SECONDS";
+
+    public TextWriter Out { get; init; } = System.Console.Out;
+
+    public TextWriter Error { get; init; } = System.Console.Error;
+
+    public IClock Clock { get; init; } = SystemClock.Instance;
+
+    public Func<string, string?> Environment { get; init; } = System.Environment.GetEnvironmentVariable;
+
+    /// <summary>The emulator's clock; tests tie it to <see cref="Clock"/>.</summary>
+    public Func<DateTimeOffset> EmulatorClock { get; init; } = () => DateTimeOffset.UtcNow;
+
+    /// <summary>The default host: the console, the real clock, the process environment.</summary>
+    public static CliHost Console { get; } = new();
+
+    /// <summary>How long an in-process emulated batch takes: BATCHAI_EMULATOR_PROCESSING_SECONDS, else 3 s.</summary>
+    public TimeSpan EmulatorProcessingTime(double? explicitSeconds = null)
+    {
+        if (explicitSeconds is { } seconds)
+        {
+            return TimeSpan.FromSeconds(seconds);
+        }
+
+        return double.TryParse(Environment(ProcessingVariable), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var fromEnvironment) && fromEnvironment >= 0
+            ? TimeSpan.FromSeconds(fromEnvironment)
+            : TimeSpan.FromSeconds(3);
+    }
+
+    public JobService CreateService(string? store, double? processingSeconds = null) => new(new JobServiceOptions
+    {
+        Store = store,
+        Clock = Clock,
+        EmulatorFactory = folder => new ProviderEmulator(new EmulatorOptions
+        {
+            StateDirectory = folder,
+            Clock = EmulatorClock,
+            ProcessingTime = EmulatorProcessingTime(processingSeconds),
+        }),
+    });
+}

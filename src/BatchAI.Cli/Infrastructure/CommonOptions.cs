@@ -1,0 +1,35 @@
+using System.CommandLine;
+
+namespace BatchAI.Cli.Infrastructure;
+
+/// <summary>Options every verb understands (declared once on the root, recursive).</summary>
+internal static class CommonOptions
+{
+    public static readonly Option<string?> Store = new("--store")
+    {
+        Description = "The job store folder (default: BATCHAI_HOME, else the platform's user data folder).",
+        Recursive = true,
+    };
+
+    public static readonly Option<string?> ApiKey = new("--api-key")
+    {
+        Description = "The provider API key (default: the provider's environment variable, e.g. OPENAI_API_KEY). Prefer the environment: arguments are visible to other users of the machine.",
+        Recursive = true,
+    };
+
+    public static readonly Option<bool> Verbose = new("--verbose")
+    {
+        Description = "Print each provider call and other details to standard error.",
+        Recursive = true,
+    };
+
+    public static readonly Option<bool> Quiet = new("--quiet")
+    {
+        Description = "Print no progress to standard error.",
+        Recursive = true,
+    };
+
+    public static Option<bool> Json() => new("--json") { Description = "Write JSON to standard output instead of text." };
+
+    public static Argument<string> Job() => new("job") { Description = "The job's id, or the name given at submit (the newest job of that name)." };
+}

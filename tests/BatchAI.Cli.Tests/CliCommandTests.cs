@@ -1,0 +1,226 @@
+using System.Text.Json;
+using BatchAI.Cli.Infrastructure;
+using BatchAI.Cli.Tests.Support;
+
+namespace BatchAI.Cli.Tests;
+
+/// <summary>The CLI contract, in-process: verbs, output, JSON shapes and exit codes.</summary>
+public sealed class CliCommandTests : IDisposable
+{
+    private static readonly string Tickets = Path.Combine(AppContext.BaseDirectory, "samples", "tickets.csv");
+    private static readonly string Schema = Path.Combine(AppContext.BaseDirectory, "samples", "ticket-triage.schema.json");
+    private readonly CliRunner _cli = new();
+
+    private Task<CliRun> SubmitAsync(params string[] extra) =>
+        _cli.RunAsync(["submit", "--input", Tickets, "--model", "gpt-4o-mini", "--prompt", "Triage: {subject}", "--emulator", .. extra]);
+
+    [Fact]
+    public async Task SubmitPrintsTheJobIdOnTheLastLine()
+    {
+        var run = await SubmitAsync("--name", "tickets");
+
+        Assert.True(run.ExitCode == ExitCodes.Success, run.ToString());
+        Assert.Matches("^job-[0-9]{8}-[0-9]{6}-[0-9a-f]{6}$", run.LastLine);
+        Assert.Contains("Submitted 18 request(s) in 1 batch(es) to OpenAI (in-process emulator)", run.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SubmitJsonHasTheJobIdRequestCountAndBatches()
+    {
+        var run = await SubmitAsync("--json", "--id-column", "ticket_id", "--schema", Schema, "--max-tokens", "200", "--temperature", "0", "--system", "Be brief.");
+
+        var json = JsonDocument.Parse(run.Out).RootElement;
+        Assert.Equal(ExitCodes.Success, run.ExitCode);
+        Assert.StartsWith("job-", json.GetProperty("jobId").GetString(), StringComparison.Ordinal);
+        Assert.Equal(18, json.GetProperty("requestCount").GetInt64());
+        var batch = Assert.Single(json.GetProperty("batches").EnumerateArray());
+        Assert.StartsWith("batch_", batch.GetProperty("batchId").GetString(), StringComparison.Ordinal);
+        Assert.Equal(18, batch.GetProperty("requests").GetInt32());
+    }
+
+    [Fact]
+    public async Task WaitThenReceiveWritesOneRowPerRecordInInputOrder()
+    {
+        var id = (await SubmitAsync("--name", "t", "--id-column", "ticket_id")).LastLine;
+
+        var wait = await _cli.RunAsync("wait", "t");
+        var receive = await _cli.RunAsync("receive", id, "--out", _cli.File("out.csv"));
+
+        Assert.True(wait.ExitCode == ExitCodes.Success, wait.ToString());
+        Assert.Contains($"batchai receive {id}", wait.Out, StringComparison.Ordinal);
+        Assert.True(receive.ExitCode == ExitCodes.Success, receive.ToString());
+        Assert.Contains("18 result(s): 18 succeeded", receive.Out, StringComparison.Ordinal);
+        using var output = BatchAI.Requests.RecordFiles.Open(_cli.File("out.csv"));
+        var rows = output.Read().Select(r => r.Record!).ToList();
+        Assert.Equal(["ticket_id", "received", "customer", "subject", "body", "custom_id", "status", "output", "error", "input_tokens", "output_tokens"], output.Columns!.Names);
+        Assert.Equal(Enumerable.Range(1001, 18).Select(n => "T-" + n), rows.Select(r => (string)r.Values[0]!));
+        Assert.All(rows, r => Assert.Equal("Succeeded", r.Values[6]));
+    }
+
+    [Fact]
+    public async Task ReceiveAsJsonl()
+    {
+        var id = (await SubmitAsync("--schema", Schema)).LastLine;
+        await _cli.RunAsync("wait", id);
+
+        var receive = await _cli.RunAsync("receive", id, "--out", _cli.File("out.jsonl"), "--json");
+
+        var summary = JsonDocument.Parse(receive.Out).RootElement;
+        Assert.Equal(18, summary.GetProperty("succeeded").GetInt64());
+        var first = JsonDocument.Parse(File.ReadLines(_cli.File("out.jsonl")).First()).RootElement;
+        Assert.Equal("T-1001", first.GetProperty("ticket_id").GetString());
+        Assert.Equal(JsonValueKind.Object, first.GetProperty("output_json").ValueKind);
+    }
+
+    [Fact]
+    public async Task AWaitThatTimesOutExitsWith3()
+    {
+        _cli.SetEnvironment(CliHost.ProcessingVariable, "3600");
+        var id = (await SubmitAsync()).LastLine;
+
+        var wait = await _cli.RunAsync("wait", id, "--timeout", "5");
+
+        Assert.Equal(ExitCodes.WaitTimedOut, wait.ExitCode);
+        Assert.Contains("Timed out after 5 s", wait.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task WaitJsonSaysWhetherItTimedOut()
+    {
+        _cli.SetEnvironment(CliHost.ProcessingVariable, "3600");
+        var id = (await SubmitAsync()).LastLine;
+
+        var wait = await _cli.RunAsync("wait", id, "--timeout", "0", "--json");
+
+        Assert.Equal(ExitCodes.WaitTimedOut, wait.ExitCode);
+        Assert.True(JsonDocument.Parse(wait.Out).RootElement.GetProperty("timedOut").GetBoolean());
+    }
+
+    [Fact]
+    public async Task ReceivingAnUnfinishedJobFailsWithAnExplanation()
+    {
+        _cli.SetEnvironment(CliHost.ProcessingVariable, "3600");
+        var id = (await SubmitAsync()).LastLine;
+
+        var receive = await _cli.RunAsync("receive", id, "--out", _cli.File("out.csv"));
+
+        Assert.Equal(ExitCodes.Failure, receive.ExitCode);
+        Assert.Contains("is not finished", receive.Error, StringComparison.Ordinal);
+        Assert.False(File.Exists(_cli.File("out.csv")));
+    }
+
+    [Fact]
+    public async Task StatusListAndCancelShowTheJob()
+    {
+        _cli.SetEnvironment(CliHost.ProcessingVariable, "3600");
+        var id = (await SubmitAsync("--name", "nightly")).LastLine;
+
+        var status = await _cli.RunAsync("status", "nightly");
+        var list = await _cli.RunAsync("list", "--json");
+        var cancel = await _cli.RunAsync("cancel", "nightly");
+        var after = await _cli.RunAsync("status", id, "--json");
+
+        Assert.Equal(ExitCodes.Success, status.ExitCode);
+        Assert.Contains($"Job       {id} (nightly)", status.Out, StringComparison.Ordinal);
+        Assert.Contains("Validating", status.Out, StringComparison.Ordinal);
+        Assert.Equal(id, Assert.Single(JsonDocument.Parse(list.Out).RootElement.EnumerateArray()).GetProperty("jobId").GetString());
+        Assert.Contains("Cancel requested", cancel.Out, StringComparison.Ordinal);
+        Assert.Equal("Canceling", JsonDocument.Parse(after.Out).RootElement.GetProperty("state").GetString());
+    }
+
+    [Fact]
+    public async Task ListOfAnEmptyStoreSaysSo()
+    {
+        var list = await _cli.RunAsync("list");
+
+        Assert.Equal(ExitCodes.Success, list.ExitCode);
+        Assert.StartsWith("No jobs in ", list.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task BadRecordsExitWith2AndNameEachRow()
+    {
+        File.WriteAllText(_cli.File("bad.csv"), "id,subject\nok-1,fine\nbad id,x\nok-3,\n");
+
+        var run = await _cli.RunAsync("submit", "--input", _cli.File("bad.csv"), "--model", "m", "--prompt", "{subject}", "--id-column", "id", "--emulator");
+
+        Assert.Equal(ExitCodes.InvalidInput, run.ExitCode);
+        Assert.Contains("error: row 2 (line 3), field 'id': the custom id 'bad id' contains 'U+0020'", run.Error, StringComparison.Ordinal);
+        Assert.Contains("error: row 3 (line 4), field 'Prompt': the prompt is empty", run.Error, StringComparison.Ordinal);
+        Assert.Contains("error: 2 invalid record(s); nothing was submitted.", run.Error, StringComparison.Ordinal);
+        Assert.Empty(run.Out);
+    }
+
+    [Theory]
+    [InlineData(new[] { "submit", "--input", "x.csv", "--prompt", "p" }, "--model")]
+    [InlineData(new[] { "submit", "--input", "x.csv", "--model", "m", "--provider", "nope" }, "nope")]
+    [InlineData(new[] { "wait" }, "wait")]
+    [InlineData(new[] { "frobnicate" }, "frobnicate")]
+    public async Task BadUsageExitsWith2(string[] args, string mentioned)
+    {
+        var run = await _cli.RunAsync(args);
+
+        Assert.Equal(ExitCodes.InvalidInput, run.ExitCode);
+        Assert.Contains(mentioned, run.Error, StringComparison.Ordinal);
+        Assert.Contains("batchai --help", run.Error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("--prompt", "Hello {name", "never closed")]
+    [InlineData("--schema", "not-a-file.json", "cannot be read")]
+    [InlineData("--max-tokens", "0", "at least 1")]
+    public async Task BadOptionValuesExitWith2(string option, string value, string why)
+    {
+        string[] args = option == "--prompt"
+            ? ["submit", "--input", Tickets, "--model", "m", option, value, "--emulator"]
+            : ["submit", "--input", Tickets, "--model", "m", "--prompt", "x", option, value, "--emulator"];
+
+        var run = await _cli.RunAsync(args);
+
+        Assert.Equal(ExitCodes.InvalidInput, run.ExitCode);
+        Assert.Contains(why, run.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AMissingInputFileFailsClearly()
+    {
+        var run = await _cli.RunAsync("submit", "--input", _cli.File("nope.csv"), "--model", "m", "--prompt", "x", "--emulator");
+
+        Assert.Equal(ExitCodes.Failure, run.ExitCode);
+        Assert.Contains("does not exist", run.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AnUnknownJobFails()
+    {
+        var run = await _cli.RunAsync("status", "no-such-job");
+
+        Assert.Equal(ExitCodes.Failure, run.ExitCode);
+        Assert.Contains("There is no job 'no-such-job'", run.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TheDemoRunsEndToEndAndSummarizes()
+    {
+        var run = await _cli.RunAsync("demo", "--out", _cli.File("demo.csv"));
+
+        Assert.True(run.ExitCode == ExitCodes.Success, run.ToString());
+        Assert.Contains("3. Received 18 result(s): 18 succeeded", run.Out, StringComparison.Ordinal);
+        Assert.Contains("T-1018", run.Out, StringComparison.Ordinal);
+        Assert.Equal(19, File.ReadAllLines(_cli.File("demo.csv")).Count(l => l.Contains(",Succeeded,", StringComparison.Ordinal) || l.StartsWith("ticket_id", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task HelpListsTheVerbs()
+    {
+        var run = await _cli.RunAsync("--help");
+
+        Assert.Equal(ExitCodes.Success, run.ExitCode);
+        foreach (var verb in new[] { "submit", "status", "list", "wait", "receive", "cancel", "emulator", "demo" })
+        {
+            Assert.Contains(verb, run.Out, StringComparison.Ordinal);
+        }
+    }
+
+    public void Dispose() => _cli.Dispose();
+}

@@ -1,0 +1,82 @@
+using System.Text.Json;
+using BatchAI.Cli.Infrastructure;
+using BatchAI.Cli.Tests.Support;
+using BatchAI.Engine.Tests.Support;
+using BatchAI.Requests;
+
+namespace BatchAI.Cli.Tests;
+
+/// <summary>
+/// The real executable, in separate processes (as two scheduled tasks would run it), against <c>batchai emulator</c>
+/// listening on 127.0.0.1.
+/// </summary>
+public sealed class EndToEndProcessTests : IDisposable
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromMinutes(3);
+    private readonly TempDirectory _dir = new();
+
+    [Fact]
+    public async Task TenThousandTrickyRowsComeBackOneForOneWithEverySourceFieldUnchanged()
+    {
+        var input = _dir.File("tickets.csv");
+        var records = TicketGenerator.Write(input, 10_000);
+        var store = _dir.File("store");
+        using var emulator = await BatchaiProcess.StartEmulatorAsync(processingSeconds: 1);
+
+        var submit = await BatchaiProcess.RunAsync(Patience, "submit", "--input", input, "--model", "gpt-4o-mini", "--prompt", "Classify this ticket: {subject}\n{body}", "--id-column", "ticket_id", "--name", "big", "--base-url", emulator.BaseUrl, "--store", store, "--json");
+        var wait = await BatchaiProcess.RunAsync(Patience, "wait", "big", "--timeout", "120", "--store", store);
+        var receive = await BatchaiProcess.RunAsync(Patience, "receive", "big", "--out", _dir.File("out.csv"), "--store", store);
+
+        Assert.True(submit.ExitCode == ExitCodes.Success, submit.ToString());
+        var job = JsonDocument.Parse(submit.Out).RootElement;
+        Assert.Equal(10_000, job.GetProperty("requestCount").GetInt64());
+        Assert.Equal(emulator.BaseUrl, job.GetProperty("baseUrl").GetString());
+        Assert.True(wait.ExitCode == ExitCodes.Success, wait.ToString());
+        Assert.True(receive.ExitCode == ExitCodes.Success, receive.ToString());
+        Assert.Contains("10,000 result(s): 10,000 succeeded", receive.Out, StringComparison.Ordinal);
+
+        using var output = RecordFiles.Open(_dir.File("out.csv"));
+        Assert.Equal(["ticket_id", "subject", "body", "customer", "notes", "custom_id", "status", "output", "error", "input_tokens", "output_tokens"], output.Columns!.Names);
+        var rows = output.Read().ToList();
+        Assert.Equal(records.Count, rows.Count);
+        for (var i = 0; i < records.Count; i++)
+        {
+            var row = rows[i].Record;
+            Assert.NotNull(row);
+            for (var column = 0; column < 5; column++)
+            {
+                Assert.Equal(records[i][column], (string)row.Values[column]!);
+            }
+
+            Assert.Equal(records[i][0], row.Values[5]);
+            Assert.Equal("Succeeded", row.Values[6]);
+            Assert.StartsWith("[emulated] Reply to: Classify this ticket:", (string)row.Values[7]!, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task WaitTimeoutCancelAndStatusAcrossProcesses()
+    {
+        var input = _dir.File("tickets.csv");
+        TicketGenerator.Write(input, 20);
+        var store = _dir.File("store");
+        using var emulator = await BatchaiProcess.StartEmulatorAsync(processingSeconds: 600);
+
+        var submit = await BatchaiProcess.RunAsync(Patience, "submit", "--input", input, "--model", "gpt-4o-mini", "--prompt", "Subject: {subject}", "--id-column", "ticket_id", "--base-url", emulator.BaseUrl, "--store", store);
+        var id = submit.LastLine;
+        var wait = await BatchaiProcess.RunAsync(Patience, "wait", id, "--timeout", "1", "--store", store);
+        var cancel = await BatchaiProcess.RunAsync(Patience, "cancel", id, "--store", store);
+        var waitAfterCancel = await BatchaiProcess.RunAsync(Patience, "wait", id, "--timeout", "60", "--store", store);
+        var status = await BatchaiProcess.RunAsync(Patience, "status", id, "--store", store, "--json");
+        var list = await BatchaiProcess.RunAsync(Patience, "list", "--store", store);
+
+        Assert.True(submit.ExitCode == ExitCodes.Success, submit.ToString());
+        Assert.Equal(ExitCodes.WaitTimedOut, wait.ExitCode);
+        Assert.True(cancel.ExitCode == ExitCodes.Success, cancel.ToString());
+        Assert.True(waitAfterCancel.ExitCode == ExitCodes.Success, waitAfterCancel.ToString());
+        Assert.Equal("Canceled", JsonDocument.Parse(status.Out).RootElement.GetProperty("batches")[0].GetProperty("state").GetString());
+        Assert.Contains(id, list.Out, StringComparison.Ordinal);
+    }
+
+    public void Dispose() => _dir.Dispose();
+}

@@ -1,0 +1,88 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace BatchAI.Cli.Tests.Support;
+
+/// <summary>Runs the real <c>batchai</c> executable (the build beside these tests) as a child process.</summary>
+internal static partial class BatchaiProcess
+{
+    private static readonly string Dll = Path.Combine(AppContext.BaseDirectory, "batchai.dll");
+
+    public static ProcessStartInfo StartInfo(IEnumerable<string> args, string? workingDirectory = null)
+    {
+        var info = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            StandardOutputEncoding = Encoding.UTF8,
+            StandardErrorEncoding = Encoding.UTF8,
+            WorkingDirectory = workingDirectory ?? AppContext.BaseDirectory,
+        };
+        info.ArgumentList.Add(Dll);
+        foreach (var arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        // A developer's real key must never reach a test.
+        info.Environment.Remove("OPENAI_API_KEY");
+        info.Environment["DOTNET_NOLOGO"] = "1";
+        return info;
+    }
+
+    public static async Task<CliRun> RunAsync(TimeSpan timeout, params string[] args)
+    {
+        using var process = Process.Start(StartInfo(args))!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        using var cancel = new CancellationTokenSource(timeout);
+        try
+        {
+            await process.WaitForExitAsync(cancel.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"batchai {string.Join(' ', args)} did not finish within {timeout}: {await error}");
+        }
+
+        return new CliRun(process.ExitCode, await output, await error);
+    }
+
+    /// <summary>Starts <c>batchai emulator --port 0</c> and returns it once it prints its address.</summary>
+    public static async Task<EmulatorProcess> StartEmulatorAsync(double processingSeconds)
+    {
+        var process = Process.Start(StartInfo(["emulator", "--port", "0", "--processing-seconds", processingSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture)]))!;
+        var lineTask = process.StandardOutput.ReadLineAsync();
+        if (await Task.WhenAny(lineTask, Task.Delay(TimeSpan.FromSeconds(30))) != lineTask || lineTask.Result is not { } line)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new InvalidOperationException("batchai emulator did not start: " + await process.StandardError.ReadToEndAsync());
+        }
+
+        var match = BaseUrlPattern().Match(line);
+        Assert.True(match.Success, line);
+        return new EmulatorProcess(process, match.Groups["url"].Value);
+    }
+
+    [GeneratedRegex("OpenAI base URL: (?<url>http://127\\.0\\.0\\.1:[0-9]+/v1)")]
+    private static partial Regex BaseUrlPattern();
+}
+
+internal sealed class EmulatorProcess(Process process, string baseUrl) : IDisposable
+{
+    public string BaseUrl { get; } = baseUrl;
+
+    public void Dispose()
+    {
+        if (!process.HasExited)
+        {
+            process.Kill(entireProcessTree: true);
+            process.WaitForExit(10_000);
+        }
+
+        process.Dispose();
+    }
+}
