@@ -3,6 +3,22 @@ namespace BatchAI.Emulator;
 /// <summary>How the emulated providers behave. The defaults make a batch finish a few seconds after it is created.</summary>
 public sealed class EmulatorOptions
 {
+    /// <summary>The environment variable that sets <see cref="ProcessingTime"/> for emulators the front doors start.</summary>
+    public const string ProcessingVariable = "BATCHAI_EMULATOR_PROCESSING_SECONDS";
+
+    /// <summary>The processing time <see cref="ProcessingVariable"/> sets, or the 3 s default.</summary>
+    public static TimeSpan ProcessingTimeFrom(Func<string, string?> environment)
+    {
+        if (environment is null)
+        {
+            throw new ArgumentNullException(nameof(environment));
+        }
+
+        return double.TryParse(environment(ProcessingVariable), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var seconds) && seconds >= 0 && seconds < TimeSpan.MaxValue.TotalSeconds
+            ? TimeSpan.FromSeconds(seconds)
+            : TimeSpan.FromSeconds(3);
+    }
+
     /// <summary>How long a batch takes from creation to completion: validating, running, finalizing.</summary>
     public TimeSpan ProcessingTime { get; set; } = TimeSpan.FromSeconds(3);
 

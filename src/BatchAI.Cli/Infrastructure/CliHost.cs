@@ -7,7 +7,7 @@ namespace BatchAI.Cli.Infrastructure;
 /// <summary>What the CLI needs from its surroundings: its streams, clock and environment. Tests give their own.</summary>
 internal sealed class CliHost
 {
-    public const string ProcessingVariable = "BATCHAI_EMULATOR_PROCESSING_SECONDS";
+    public const string ProcessingVariable = EmulatorOptions.ProcessingVariable;
 
     public TextWriter Out { get; init; } = System.Console.Out;
 
@@ -24,17 +24,8 @@ internal sealed class CliHost
     public static CliHost Console { get; } = new();
 
     /// <summary>How long an in-process emulated batch takes: BATCHAI_EMULATOR_PROCESSING_SECONDS, else 3 s.</summary>
-    public TimeSpan EmulatorProcessingTime(double? explicitSeconds = null)
-    {
-        if (explicitSeconds is { } seconds)
-        {
-            return TimeSpan.FromSeconds(seconds);
-        }
-
-        return double.TryParse(Environment(ProcessingVariable), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var fromEnvironment) && fromEnvironment >= 0
-            ? TimeSpan.FromSeconds(fromEnvironment)
-            : TimeSpan.FromSeconds(3);
-    }
+    public TimeSpan EmulatorProcessingTime(double? explicitSeconds = null) =>
+        explicitSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : EmulatorOptions.ProcessingTimeFrom(Environment);
 
     public JobService CreateService(string? store, double? processingSeconds = null) => new(new JobServiceOptions
     {

@@ -108,35 +108,57 @@ public sealed class JobService : IDisposable
     /// Polls until every batch of the job is final (or any one, with <see cref="WaitOptions.Any"/>), at growing
     /// intervals, reporting progress. Returns with <see cref="WaitOutcome.TimedOut"/> set when the timeout comes first.
     /// </summary>
-    public async Task<WaitOutcome> WaitAsync(string idOrName, WaitOptions options, string? apiKey, IEngineReporter reporter, CancellationToken cancellationToken)
+    public async Task<WaitOutcome> WaitAsync(string idOrName, WaitOptions options, string? apiKey, IEngineReporter reporter, CancellationToken cancellationToken) =>
+        (await WaitAsync([idOrName], options, apiKey, reporter, cancellationToken).ConfigureAwait(false))[0];
+
+    /// <summary>
+    /// Waits for several jobs at once, with one progress report: until every batch of every job is final, or, with
+    /// <see cref="WaitOptions.Any"/>, until any one batch is. One outcome per job, in the order given; a job counts as
+    /// timed out when the timeout ended the wait before it finished.
+    /// </summary>
+    public async Task<IReadOnlyList<WaitOutcome>> WaitAsync(IReadOnlyList<string> jobs, WaitOptions options, string? apiKey, IEngineReporter reporter, CancellationToken cancellationToken)
     {
+        if (jobs is null || jobs.Count == 0)
+        {
+            throw new ArgumentException("Name at least one job to wait for.", nameof(jobs));
+        }
+
         options ??= new WaitOptions();
         reporter ??= NullReporter.Instance;
-        var ledger = Resolve(idOrName);
-        var manifest = ledger.Load();
-        RequireSubmitted(manifest);
-        using var provider = CreateProvider(manifest.Connection(apiKey), reporter);
-        var activity = "Waiting for job " + Label(manifest);
+        var watched = jobs.Select(Resolve).GroupBy(l => l.Folder).Select(g => g.First()).Select(l => (Ledger: l, Manifest: l.Load())).ToList();
+        foreach (var job in watched)
+        {
+            RequireSubmitted(job.Manifest);
+        }
+
+        var providers = new List<IBatchProvider>();
+        var activity = watched.Count == 1 ? "Waiting for job " + Label(watched[0].Manifest) : string.Format(CultureInfo.InvariantCulture, "Waiting for {0} jobs", watched.Count);
         var start = Clock.UtcNow;
         var interval = options.FirstPollInterval;
         try
         {
+            providers.AddRange(watched.Select(w => CreateProvider(w.Manifest.Connection(apiKey), reporter)));
             while (true)
             {
-                await RefreshAsync(ledger, manifest, provider, cancellationToken).ConfigureAwait(false);
-                var job = new BatchJob(manifest, ledger.Folder);
-                var finished = job.Batches.Count(b => b.State.IsFinal());
-                reporter.Progress(new ProgressReport(activity, Describe(job), Percent(job)));
-                if (finished == job.Batches.Count || (options.Any && finished > 0))
+                for (var i = 0; i < watched.Count; i++)
                 {
-                    return new WaitOutcome(job, timedOut: false);
+                    await RefreshAsync(watched[i].Ledger, watched[i].Manifest, providers[i], cancellationToken).ConfigureAwait(false);
+                }
+
+                var snapshots = watched.Select(w => new BatchJob(w.Manifest, w.Ledger.Folder)).ToList();
+                var batches = snapshots.SelectMany(j => j.Batches).ToList();
+                var finished = batches.Count(b => b.State.IsFinal());
+                reporter.Progress(new ProgressReport(activity, snapshots.Count == 1 ? Describe(snapshots[0]) : Describe(snapshots), Percent(snapshots)));
+                if (finished == batches.Count || (options.Any && finished > 0))
+                {
+                    return snapshots.Select(j => new WaitOutcome(j, timedOut: false)).ToList();
                 }
 
                 var elapsed = Clock.UtcNow - start;
                 if (options.Timeout is { } timeout && elapsed >= timeout)
                 {
-                    reporter.Verbose(string.Format(CultureInfo.InvariantCulture, "Stopped waiting for job {0} after {1:0} s; it goes on at the provider.", manifest.Id, elapsed.TotalSeconds));
-                    return new WaitOutcome(job, timedOut: true);
+                    reporter.Verbose(string.Format(CultureInfo.InvariantCulture, "Stopped waiting after {0:0} s; unfinished jobs go on at the provider.", elapsed.TotalSeconds));
+                    return snapshots.Select(j => new WaitOutcome(j, timedOut: j.State != JobState.Finished)).ToList();
                 }
 
                 var delay = options.Timeout is { } limit && limit - elapsed < interval ? limit - elapsed : interval;
@@ -146,6 +168,11 @@ public sealed class JobService : IDisposable
         }
         finally
         {
+            foreach (var provider in providers)
+            {
+                provider.Dispose();
+            }
+
             reporter.Progress(new ProgressReport(activity, "Done", 100, completed: true));
         }
     }
@@ -248,11 +275,26 @@ public sealed class JobService : IDisposable
         return string.Format(CultureInfo.InvariantCulture, "{0} · {1:N0} of {2:N0} requests done", job.BatchSummary, done, job.RequestCount);
     }
 
-    private static int Percent(BatchJob job)
+    private static string Describe(List<BatchJob> jobs)
     {
-        var finished = job.Batches.Count(b => b.State.IsFinal());
-        var byRequests = job.RequestCount == 0 ? 0 : (job.CompletedCount + job.FailedCount) * 100 / job.RequestCount;
-        var byBatches = job.Batches.Count == 0 ? 0 : finished * 100 / job.Batches.Count;
+        var batches = jobs.SelectMany(j => j.Batches).ToList();
+        return string.Format(
+            CultureInfo.InvariantCulture,
+            "{0} of {1} jobs finished · {2} of {3} batches final · {4:N0} of {5:N0} requests done",
+            jobs.Count(j => j.State == JobState.Finished),
+            jobs.Count,
+            batches.Count(b => b.State.IsFinal()),
+            batches.Count,
+            jobs.Sum(j => j.CompletedCount + j.FailedCount),
+            jobs.Sum(j => j.RequestCount));
+    }
+
+    private static int Percent(List<BatchJob> jobs)
+    {
+        var batches = jobs.SelectMany(j => j.Batches).ToList();
+        var requests = jobs.Sum(j => j.RequestCount);
+        var byRequests = requests == 0 ? 0 : jobs.Sum(j => j.CompletedCount + j.FailedCount) * 100 / requests;
+        var byBatches = batches.Count == 0 ? 0 : batches.Count(b => b.State.IsFinal()) * 100 / batches.Count;
         return (int)Math.Min(100, Math.Max(byRequests, byBatches));
     }
 

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using BatchAI.Hosting;
 using BatchAI.IO;
@@ -8,16 +7,11 @@ using CsvHelper;
 namespace BatchAI.Jobs;
 
 /// <summary>
-/// Writes received results as CSV, TSV or JSONL: one row per input record, its source columns exactly as they were,
-/// then <c>custom_id, status, output, error, input_tokens, output_tokens</c> (JSONL adds <c>output_json</c>, the
-/// answer as JSON when it is JSON). A source column that already has one of those names keeps it, and ours is
-/// prefixed <c>batchai_</c>. The file appears only when complete.
+/// Writes received results as CSV, TSV or JSONL in the shape of <see cref="ResultRows"/> (JSONL adds
+/// <c>output_json</c>, the answer as JSON when it is JSON). The file appears only when complete.
 /// </summary>
 public sealed class ResultFileWriter : IDisposable
 {
-    public const string CollisionPrefix = "batchai_";
-    private static readonly string[] OwnColumns = ["custom_id", "status", "output", "error", "input_tokens", "output_tokens"];
-
     private readonly string _path;
     private readonly string _temp;
     private readonly IReadOnlyList<string> _sourceColumns;
@@ -31,11 +25,10 @@ public sealed class ResultFileWriter : IDisposable
     {
         _path = Path.GetFullPath(path);
         _sourceColumns = sourceColumns;
-        var own = format == RecordFormat.Jsonl ? [.. OwnColumns, "output_json"] : OwnColumns;
-        _names = own.Select(n => sourceColumns.Contains(n, StringComparer.OrdinalIgnoreCase) ? CollisionPrefix + n : n).ToArray();
-        foreach (var renamed in _names.Where(n => n.StartsWith(CollisionPrefix, StringComparison.Ordinal)))
+        _names = ResultRows.Names(sourceColumns, withJson: format == RecordFormat.Jsonl).ToArray();
+        foreach (var renamed in _names.Where(n => n.StartsWith(ResultRows.CollisionPrefix, StringComparison.Ordinal)))
         {
-            reporter.Warning($"The input has a column named '{renamed.Substring(CollisionPrefix.Length)}', so the result's column is named '{renamed}'.");
+            reporter.Warning($"The input has a column named '{renamed.Substring(ResultRows.CollisionPrefix.Length)}', so the result's column is named '{renamed}'.");
         }
 
         Header = [.. sourceColumns, .. _names];
@@ -119,8 +112,6 @@ public sealed class ResultFileWriter : IDisposable
         File.Delete(_temp);
     }
 
-    private static string Number(int? value) => value?.ToString(CultureInfo.InvariantCulture) ?? string.Empty;
-
     private void WriteCsv(CsvWriter csv, BatchResult result)
     {
         foreach (var column in _sourceColumns)
@@ -128,12 +119,11 @@ public sealed class ResultFileWriter : IDisposable
             csv.WriteField(result.Source.TryGetValue(column, out var value) ? RecordValue.ToText(value) : string.Empty);
         }
 
-        csv.WriteField(result.CustomId);
-        csv.WriteField(result.Status.ToString());
-        csv.WriteField(result.Output ?? string.Empty);
-        csv.WriteField(result.Error ?? string.Empty);
-        csv.WriteField(Number(result.InputTokens));
-        csv.WriteField(Number(result.OutputTokens));
+        foreach (var value in ResultRows.Values(result))
+        {
+            csv.WriteField(RecordValue.ToText(value));
+        }
+
         csv.EndRecord();
     }
 
@@ -149,13 +139,14 @@ public sealed class ResultFileWriter : IDisposable
             }
         }
 
-        json.WriteString(_names[0], result.CustomId);
-        json.WriteString(_names[1], result.Status.ToString());
-        WriteNullable(json, _names[2], result.Output);
-        WriteNullable(json, _names[3], result.Error);
-        WriteNullable(json, _names[4], result.InputTokens);
-        WriteNullable(json, _names[5], result.OutputTokens);
-        json.WritePropertyName(_names[6]);
+        var values = ResultRows.Values(result);
+        for (var i = 0; i < values.Count; i++)
+        {
+            json.WritePropertyName(_names[i]);
+            RequestFile.WriteValue(json, values[i]);
+        }
+
+        json.WritePropertyName(_names[values.Count]);
         if (result.Json is { } answer)
         {
             json.WriteRawValue(answer, skipInputValidation: true);
@@ -169,29 +160,5 @@ public sealed class ResultFileWriter : IDisposable
         json.Flush();
         _stream.WriteByte((byte)'\n');
         json.Reset(_stream);
-    }
-
-    private static void WriteNullable(Utf8JsonWriter json, string name, string? value)
-    {
-        if (value is null)
-        {
-            json.WriteNull(name);
-        }
-        else
-        {
-            json.WriteString(name, value);
-        }
-    }
-
-    private static void WriteNullable(Utf8JsonWriter json, string name, int? value)
-    {
-        if (value is { } number)
-        {
-            json.WriteNumber(name, number);
-        }
-        else
-        {
-            json.WriteNull(name);
-        }
     }
 }

@@ -209,6 +209,23 @@ public sealed class JobFlowTests : IDisposable
     }
 
     [Fact]
+    public async Task SeveralJobsAreWaitedForTogetherWithOneProgressBar()
+    {
+        var first = await _harness.SubmitAsync([EngineHarness.Request(1)], name: "first");
+        _harness.Processing = TimeSpan.FromHours(2);
+        using var slower = _harness.NewService();
+        var second = await _harness.SubmitAsync([EngineHarness.Request(1)], name: "second", service: slower);
+
+        var bounded = await slower.WaitAsync(["first", second.Id, first.Id], new WaitOptions { Timeout = TimeSpan.FromMinutes(10) }, null, _harness.Reporter, CancellationToken.None);
+        var any = await slower.WaitAsync([second.Id, "first"], new WaitOptions { Any = true }, null, _harness.Reporter, CancellationToken.None);
+
+        Assert.Equal([(first.Id, false), (second.Id, true)], bounded.Select(o => (o.Job.Id, o.TimedOut)));
+        Assert.Equal([JobState.Running, JobState.Finished], any.Select(o => o.Job.State));
+        Assert.All(any, o => Assert.False(o.TimedOut));
+        Assert.Contains(_harness.Reporter.ProgressReports, p => p.Activity == "Waiting for 2 jobs" && p.Status.StartsWith("1 of 2 jobs finished", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task JobsAreFoundByIdOrByTheirNewestName()
     {
         var older = await _harness.SubmitAsync([EngineHarness.Request(1)], name: "nightly");

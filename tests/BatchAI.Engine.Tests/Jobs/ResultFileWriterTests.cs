@@ -72,6 +72,16 @@ public sealed class ResultFileWriterTests : IDisposable
     }
 
     [Fact]
+    public void TheRowShapeIsSharedWithThePipeline()
+    {
+        var source = SourceRecord.FromPairs(1, [new("ERROR", "x")]);
+        var result = Result(source, "row-1", ResultStatus.Succeeded, "hi");
+
+        Assert.Equal(["custom_id", "status", "output", "batchai_error", "input_tokens", "output_tokens", "output_json"], ResultRows.Names(source.Columns.Names, withJson: true));
+        Assert.Equal(new object?[] { "row-1", "Succeeded", "hi", null, 12L, 3L }, ResultRows.Values(result));
+    }
+
+    [Fact]
     public void AWriterThatIsNotCompletedLeavesTheOldFileAlone()
     {
         File.WriteAllText(_dir.File("out.csv"), "previous run");
