@@ -52,6 +52,25 @@ public static class RecordValue
         _ => value.ToString() ?? string.Empty,
     };
 
+    /// <summary>
+    /// A value as a host language wants it: JSON numbers as <see cref="long"/> or <see cref="double"/>, other JSON
+    /// (objects, arrays) as its text, everything else unchanged.
+    /// </summary>
+    public static object? ToPlain(object? value)
+    {
+        if (value is not JsonText json)
+        {
+            return value;
+        }
+
+        if (long.TryParse(json.Text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var integer))
+        {
+            return integer;
+        }
+
+        return double.TryParse(json.Text, NumberStyles.Float, CultureInfo.InvariantCulture, out var number) ? number : json.Text;
+    }
+
     private static string ToJson(object value)
     {
         using var stream = new MemoryStream();

@@ -18,6 +18,16 @@ public class RecordValueTests
     }
 
     [Fact]
+    public void PlainValuesTurnJsonNumbersIntoNumbers()
+    {
+        Assert.Equal(5L, RecordValue.ToPlain(new JsonText("5")));
+        Assert.Equal(1.5, RecordValue.ToPlain(new JsonText("1.50")));
+        Assert.Equal("[1,2]", RecordValue.ToPlain(new JsonText("[1,2]")));
+        Assert.Equal("text", RecordValue.ToPlain("text"));
+        Assert.Null(RecordValue.ToPlain(null));
+    }
+
+    [Fact]
     public void TextOfValuesIsCultureIndependent()
     {
         var previous = Thread.CurrentThread.CurrentCulture;

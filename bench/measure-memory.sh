@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Peak memory (RSS) and wall time of 'batchai submit' and 'batchai receive' as the number of rows grows, against
+# 'batchai emulator' on 127.0.0.1 (a separate process, so its memory is not counted). Needs /usr/bin/time and python3.
+# Usage: bench/measure-memory.sh [rows ...]        (default: 20000 100000 200000)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if [ $# -gt 0 ]; then sizes=("$@"); else sizes=(20000 100000 200000); fi
+work=$(mktemp -d)
+trap 'kill "$emulator" 2>/dev/null || true; rm -rf "$work"' EXIT
+
+dotnet build src/BatchAI.Cli -c Release -v quiet -nologo >/dev/null
+batchai="dotnet src/BatchAI.Cli/bin/Release/net10.0/batchai.dll"
+$batchai emulator --port 0 --processing-seconds 1 > "$work/emulator.out" 2>&1 &
+emulator=$!
+for _ in $(seq 50); do grep -q 'OpenAI base URL' "$work/emulator.out" && break; sleep 0.2; done
+url=$(grep -o 'OpenAI base URL: [^)]*' "$work/emulator.out" | sed 's/OpenAI base URL: //')
+
+printf '%-8s %-8s %12s %10s\n' rows verb "peak RSS MB" "seconds"
+for n in "${sizes[@]}"; do
+  python3 - "$n" "$work/rows-$n.csv" <<'PY'
+import csv, sys
+n, path = int(sys.argv[1]), sys.argv[2]
+with open(path, "w", newline="", encoding="utf-8") as f:
+    w = csv.writer(f, lineterminator="\r\n")
+    w.writerow(["ticket_id", "subject", "body", "customer"])
+    for i in range(1, n + 1):
+        w.writerow([f"T-{i:07d}", f"Subject {i}, with a comma", f"Body of ticket {i}: \"quoted\"\nsecond line, Zoë 日本語", f"Customer {i % 97}"])
+PY
+  store="$work/store-$n"
+  /usr/bin/time -v $batchai submit --input "$work/rows-$n.csv" --model gpt-4o-mini --prompt $'Classify: {subject}\n{body}' \
+    --id-column ticket_id --base-url "$url" --store "$store" --quiet > "$work/submit.out" 2> "$work/submit.time"
+  job=$(tail -1 "$work/submit.out")
+  $batchai wait "$job" --store "$store" --quiet > /dev/null
+  /usr/bin/time -v $batchai receive "$job" --out "$work/out-$n.csv" --store "$store" --quiet > /dev/null 2> "$work/receive.time"
+  for verb in submit receive; do
+    rss=$(awk -F: '/Maximum resident/ {print $2}' "$work/$verb.time")
+    wall=$(awk '/Elapsed/ {print $NF}' "$work/$verb.time")
+    printf '%-8s %-8s %12.0f %10s\n' "$n" "$verb" "$((rss / 1024))" "$wall"
+  done
+done

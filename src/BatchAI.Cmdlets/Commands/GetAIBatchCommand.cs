@@ -1,0 +1,53 @@
+using System.Management.Automation;
+using BatchAI.Infrastructure;
+using BatchAI.Jobs;
+
+namespace BatchAI.Commands;
+
+/// <summary>
+/// <para type="synopsis">Gets batch jobs from the job store, asking the provider how unfinished ones stand.</para>
+/// <para type="description">Without -Id, lists every job, newest first. -Id takes ids or names, with wildcards.</para>
+/// </summary>
+[Cmdlet(VerbsCommon.Get, "AIBatch")]
+[OutputType(typeof(BatchJob))]
+public sealed class GetAIBatchCommand : JobCmdlet
+{
+    /// <summary>Job ids or names; wildcards allowed. Omit to list every job.</summary>
+    [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [Alias("JobId")]
+    [SupportsWildcards]
+    public string[]? Id { get; set; }
+
+    /// <summary>Show what the store last recorded, without asking the provider.</summary>
+    [Parameter]
+    public SwitchParameter NoRefresh { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        var jobs = Service.List();
+        var patterns = (Id ?? ["*"]).Select(i => new WildcardPattern(i, WildcardOptions.IgnoreCase)).ToList();
+        foreach (var id in Id ?? [])
+        {
+            // A plain id or name that matches nothing is an error; a wildcard that matches nothing is just empty.
+            if (id.IndexOfAny(['*', '?', '[']) < 0 && !jobs.Any(j => Matches(j, new WildcardPattern(id, WildcardOptions.IgnoreCase))))
+            {
+                WriteError(ErrorRecords.From(new BatchAIException(ErrorKind.NotFound, "JobNotFound", $"There is no job '{id}' in the store at {Service.StorePath}."), id));
+            }
+        }
+
+        foreach (var job in jobs.Where(j => patterns.Any(p => Matches(j, p))))
+        {
+            if (NoRefresh || job.State == Jobs.JobState.Finished)
+            {
+                WriteObject(job);
+            }
+            else if (TryRunEngine(bridge => Service.RefreshAsync(job.Id, PlainApiKey(), bridge, StopToken), job.Id, out var refreshed))
+            {
+                WriteObject(refreshed);
+            }
+        }
+    }
+
+    private static bool Matches(BatchJob job, WildcardPattern pattern) =>
+        pattern.IsMatch(job.Id) || (job.Name is not null && pattern.IsMatch(job.Name));
+}

@@ -1,0 +1,56 @@
+using System.Globalization;
+using System.Management.Automation;
+using BatchAI.Infrastructure;
+using BatchAI.Jobs;
+using BatchAI.Providers;
+
+namespace BatchAI.Commands;
+
+/// <summary>
+/// <para type="synopsis">Waits until batch jobs finish, checking at growing intervals, with one progress bar.</para>
+/// <para type="description">Like Wait-Job: returns the jobs that finished; with -Timeout, each job still unfinished
+/// gets a non-terminating error. -Any returns as soon as any one batch is final.</para>
+/// </summary>
+[Cmdlet(VerbsLifecycle.Wait, "AIBatch")]
+[OutputType(typeof(BatchJob))]
+public sealed class WaitAIBatchCommand : JobCmdlet
+{
+    private readonly List<string> _ids = [];
+
+    /// <summary>Job ids or names.</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [Alias("JobId")]
+    [ValidateNotNullOrEmpty]
+    public string[] Id { get; set; } = [];
+
+    /// <summary>Seconds to wait at most; -1 (the default) waits until the jobs finish.</summary>
+    [Parameter]
+    [Alias("TimeoutSec")]
+    [ValidateRange(-1, int.MaxValue)]
+    public int Timeout { get; set; } = -1;
+
+    /// <summary>Return as soon as any one batch is final.</summary>
+    [Parameter]
+    public SwitchParameter Any { get; set; }
+
+    protected override void ProcessRecord() => _ids.AddRange(Id);
+
+    protected override void EndProcessing()
+    {
+        var options = new WaitOptions { Any = Any, Timeout = Timeout < 0 ? null : TimeSpan.FromSeconds(Timeout) };
+        var outcomes = RunEngine(bridge => Service.WaitAsync(_ids, options, PlainApiKey(), bridge, StopToken));
+        foreach (var outcome in outcomes)
+        {
+            if (!outcome.TimedOut)
+            {
+                WriteObject(outcome.Job);
+                continue;
+            }
+
+            var job = outcome.Job;
+            var unfinished = string.Join(", ", job.Batches.Where(b => !b.State.IsFinal()).Select(b => b.BatchId + " " + b.State));
+            var message = string.Format(CultureInfo.InvariantCulture, "Timed out after {0} s: job {1} is still {2} ({3}).", Timeout, job, job.State, unfinished);
+            WriteError(new ErrorRecord(new TimeoutException(message), "AIBatchWaitTimeout", ErrorCategory.OperationTimeout, job));
+        }
+    }
+}

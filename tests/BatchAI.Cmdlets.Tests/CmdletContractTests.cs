@@ -1,0 +1,136 @@
+using System.Reflection;
+
+namespace BatchAI.Cmdlets.Tests;
+
+/// <summary>The PowerShell conventions of ARCHITECTURE.md, checked on every cmdlet class from its metadata.</summary>
+public class CmdletContractTests
+{
+    private static readonly CmdletMetadata Metadata = CmdletMetadata.Instance;
+
+    public static TheoryData<string> Cmdlets => [.. CmdletMetadata.Instance.CmdletTypes.Select(t => t.Name)];
+
+    private static Type Cmdlet(string className) => Metadata.CmdletTypes.Single(t => t.Name == className);
+
+    [Fact]
+    public void TheModuleHasTheSixCmdletsOfThePipeline()
+    {
+        Assert.Equal(
+            ["Get-AIBatch", "New-BatchRequest", "Receive-AIBatchResult", "Stop-AIBatch", "Submit-AIBatch", "Wait-AIBatch"],
+            Metadata.CmdletTypes.Select(CmdletMetadata.CmdletName).Order());
+    }
+
+    [Theory]
+    [MemberData(nameof(Cmdlets))]
+    public void UsesAnApprovedVerbAndTheClassNamingConvention(string className)
+    {
+        var type = Cmdlet(className);
+        var name = CmdletMetadata.CmdletName(type);
+        var verb = name.Split('-')[0];
+
+        Assert.Contains(verb, Metadata.ApprovedVerbs);
+        Assert.Equal("BatchAI.Commands", type.Namespace);
+        Assert.Equal(name.Replace("-", string.Empty, StringComparison.Ordinal) + "Command", type.Name);
+        Assert.True(type.IsSealed, className + " should be sealed");
+    }
+
+    [Theory]
+    [MemberData(nameof(Cmdlets))]
+    public void DeclaresItsOutputType(string className) =>
+        Assert.NotEmpty(CmdletMetadata.OutputTypeNames(Cmdlet(className)));
+
+    [Theory]
+    [MemberData(nameof(Cmdlets))]
+    public void EveryParameterSetTakesPipelineInput(string className)
+    {
+        var type = Cmdlet(className);
+        var parameters = CmdletMetadata.Parameters(type).ToList();
+        var sets = parameters.Select(p => CmdletMetadata.SetOf(p.Parameter)).Where(s => s != CmdletMetadata.AllSets).Distinct().ToList();
+        if (sets.Count == 0)
+        {
+            sets.Add(CmdletMetadata.AllSets);
+        }
+
+        foreach (var set in sets)
+        {
+            var inSet = parameters.Where(p => CmdletMetadata.SetOf(p.Parameter) == set || CmdletMetadata.SetOf(p.Parameter) == CmdletMetadata.AllSets);
+            Assert.True(
+                inSet.Any(p => CmdletMetadata.Named<bool>(p.Parameter, "ValueFromPipeline") || CmdletMetadata.Named<bool>(p.Parameter, "ValueFromPipelineByPropertyName")),
+                $"{className}: parameter set '{set}' takes no pipeline input");
+        }
+    }
+
+    [Theory]
+    [InlineData("SubmitAIBatchCommand", true)]
+    [InlineData("StopAIBatchCommand", true)]
+    [InlineData("NewBatchRequestCommand", false)]
+    [InlineData("GetAIBatchCommand", false)]
+    [InlineData("WaitAIBatchCommand", false)]
+    [InlineData("ReceiveAIBatchResultCommand", false)]
+    public void WhatSpendsMoneyOrChangesStateSupportsShouldProcess(string className, bool expected)
+    {
+        var cmdlet = CmdletMetadata.Attribute(Cmdlet(className), "CmdletAttribute")!;
+
+        Assert.Equal(expected, CmdletMetadata.Named<bool>(cmdlet, "SupportsShouldProcess"));
+    }
+
+    [Theory]
+    [MemberData(nameof(Cmdlets))]
+    public void TheDefaultParameterSetExists(string className)
+    {
+        var type = Cmdlet(className);
+        var declared = CmdletMetadata.Named<string>(CmdletMetadata.Attribute(type, "CmdletAttribute")!, "DefaultParameterSetName");
+        if (declared is null)
+        {
+            return;
+        }
+
+        Assert.Contains(declared, CmdletMetadata.Parameters(type).Select(p => CmdletMetadata.SetOf(p.Parameter)));
+    }
+
+    [Theory]
+    [MemberData(nameof(Cmdlets))]
+    public void ParametersAreSettablePropertiesWithDistinctNamesAndAliases(string className)
+    {
+        var type = Cmdlet(className);
+        var properties = CmdletMetadata.Parameters(type).Select(p => p.Property).Distinct().ToList();
+        var names = properties.Select(p => p.Name)
+            .Concat(properties.SelectMany(p => CmdletMetadata.Attributes(p, "AliasAttribute")).SelectMany(a => ((IEnumerable<CustomAttributeTypedArgument>)a.ConstructorArguments[0].Value!).Select(v => (string)v.Value!)))
+            .ToList();
+
+        Assert.All(properties, p => Assert.True(p.CanWrite && p.SetMethod!.IsPublic, p.Name));
+        Assert.Equal(names.Count, names.Distinct(StringComparer.OrdinalIgnoreCase).Count());
+    }
+
+    [Fact]
+    public void JobCmdletsAddressJobsByIdFromThePipelineByPropertyName()
+    {
+        foreach (var className in new[] { "GetAIBatchCommand", "WaitAIBatchCommand", "ReceiveAIBatchResultCommand", "StopAIBatchCommand" })
+        {
+            var id = CmdletMetadata.Parameters(Cmdlet(className)).Single(p => p.Property.Name == "Id").Parameter;
+            Assert.True(CmdletMetadata.Named<bool>(id, "ValueFromPipelineByPropertyName"), className);
+            Assert.Equal(0, CmdletMetadata.Named<int>(id, "Position"));
+        }
+    }
+
+    [Fact]
+    public void WaitMirrorsWaitJobsTimeoutParameter()
+    {
+        var timeout = CmdletMetadata.Parameters(Cmdlet("WaitAIBatchCommand")).Single(p => p.Property.Name == "Timeout");
+        var aliases = CmdletMetadata.Attributes(timeout.Property, "AliasAttribute").SelectMany(a => ((IEnumerable<CustomAttributeTypedArgument>)a.ConstructorArguments[0].Value!).Select(v => (string)v.Value!));
+
+        Assert.Contains("TimeoutSec", aliases);
+        Assert.Contains(CmdletMetadata.Parameters(Cmdlet("WaitAIBatchCommand")), p => p.Property.Name == "Any");
+    }
+
+    [Fact]
+    public void TheApiKeyParameterIsASecureString()
+    {
+        foreach (var type in Metadata.CmdletTypes)
+        {
+            foreach (var (property, _) in CmdletMetadata.Parameters(type).Where(p => p.Property.Name == "ApiKey"))
+            {
+                Assert.Equal("System.Security.SecureString", property.PropertyType.FullName);
+            }
+        }
+    }
+}

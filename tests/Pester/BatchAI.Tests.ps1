@@ -1,0 +1,283 @@
+#Requires -Version 5.1
+# The module through real PowerShell (Pester 5), against the in-process emulator: every cmdlet, its errors and
+# their ids, -WhatIf, and the pipeline from Import-Csv to Export-Csv. It runs wherever PowerShell is installed;
+# ./build.ps1 -Task Test builds out/BatchAI first, then runs it.
+[Diagnostics.CodeAnalysis.SuppressMessageAttribute('PSAvoidUsingConvertToSecureStringWithPlainText', '', Justification = 'A made-up key, to prove keys never reach the store.')]
+param()
+
+BeforeAll {
+    $repository = Split-Path -Path (Split-Path -Path $PSScriptRoot -Parent) -Parent
+    $manifest = Join-Path -Path $repository -ChildPath 'out/BatchAI/BatchAI.psd1'
+    if (-not (Test-Path -LiteralPath $manifest)) {
+        throw 'Build the module first: ./build.ps1 -Task Build'
+    }
+
+    Import-Module -Name $manifest -Force
+    $script:PreviousProcessing = $env:BATCHAI_EMULATOR_PROCESSING_SECONDS
+    $env:BATCHAI_EMULATOR_PROCESSING_SECONDS = '1'
+    $script:Tickets = Join-Path -Path $repository -ChildPath 'src/BatchAI.Cli/samples/tickets.csv'
+    $script:Schema = Join-Path -Path $repository -ChildPath 'src/BatchAI.Cli/samples/ticket-triage.schema.json'
+    $script:Categories = @('billing', 'bug', 'account', 'feature_request', 'question', 'other')
+
+    function New-TestStore {
+        Join-Path -Path $TestDrive -ChildPath ([guid]::NewGuid().ToString('N'))
+    }
+
+    function New-SlowJob {
+        param([string] $Store, [string] $Name = 'slow')
+
+        $env:BATCHAI_EMULATOR_PROCESSING_SECONDS = '3600'
+        try {
+            [pscustomobject]@{ text = 'hello' } |
+                New-BatchRequest -Prompt 'Say {text}' -Model 'gpt-4o-mini' |
+                Submit-AIBatch -Emulator -Name $Name -Store $Store -Confirm:$false
+        }
+        finally {
+            $env:BATCHAI_EMULATOR_PROCESSING_SECONDS = '1'
+        }
+    }
+}
+
+AfterAll {
+    Remove-Module -Name BatchAI -ErrorAction SilentlyContinue
+    $env:BATCHAI_EMULATOR_PROCESSING_SECONDS = $script:PreviousProcessing
+}
+
+Describe 'The BatchAI module' {
+    It 'exports the six cmdlets of the batch pipeline' {
+        $names = @(Get-Command -Module BatchAI | Sort-Object -Property Name | ForEach-Object { $_.Name })
+        $names | Should -Be @('Get-AIBatch', 'New-BatchRequest', 'Receive-AIBatchResult', 'Stop-AIBatch', 'Submit-AIBatch', 'Wait-AIBatch')
+    }
+}
+
+Describe 'New-BatchRequest' {
+    It 'makes one request per Import-Csv row and keeps the row' {
+        $requests = @(Import-Csv -Path $script:Tickets -Encoding UTF8 | New-BatchRequest -Prompt 'Triage: {subject}' -Model 'gpt-4o-mini' -IdColumn 'ticket_id')
+
+        $requests.Count | Should -Be 18
+        $requests[0].CustomId | Should -Be 'T-1001'
+        $requests[0].Prompt | Should -Be 'Triage: Charged twice for November'
+        $requests[0].RowNumber | Should -Be 1
+        $requests[2].Source.Values[2] | Should -Be ([string][char]0x674E + [char]0x96F7)
+    }
+
+    It 'takes hashtables and a prompt property' {
+        $request = @{ question = 'What is 2+2?' } | New-BatchRequest -PromptColumn 'question' -Model 'gpt-4o-mini' -MaxTokens 20 -Temperature 0
+
+        $request.Prompt | Should -Be 'What is 2+2?'
+        $request.CustomId | Should -Be 'row-1'
+        $request.MaxOutputTokens | Should -Be 20
+    }
+
+    It 'writes a non-terminating error naming the row and the field for a bad record' {
+        $rows = @(
+            [pscustomobject]@{ id = 'ok-1'; text = 'fine' }
+            [pscustomobject]@{ id = 'bad id'; text = 'x' }
+            [pscustomobject]@{ id = 'ok-3'; text = 'y' }
+        )
+
+        $requests = @($rows | New-BatchRequest -Prompt '{text}' -Model 'm' -IdColumn 'id' -ErrorVariable problems -ErrorAction SilentlyContinue)
+
+        $requests.Count | Should -Be 2
+        $problems.Count | Should -Be 1
+        $problems[0].FullyQualifiedErrorId | Should -BeLike 'CustomIdInvalid*'
+        $problems[0].CategoryInfo.Category | Should -Be 'InvalidData'
+        $problems[0].Exception.Message | Should -BeLike "row 2, field 'id': *"
+        $problems[0].TargetObject.id | Should -Be 'bad id'
+    }
+
+    It 'stops at the first bad record with -ErrorAction Stop' {
+        $rows = @([pscustomobject]@{ text = '' }, [pscustomobject]@{ text = 'never reached' })
+
+        { $rows | New-BatchRequest -Prompt '{text}' -Model 'm' -ErrorAction Stop } | Should -Throw -ErrorId 'PromptEmpty*'
+    }
+
+    It 'rejects a broken template before reading any record' {
+        { [pscustomobject]@{ a = 1 } | New-BatchRequest -Prompt 'Hello {a' -Model 'm' } | Should -Throw -ErrorId 'PromptTemplateInvalid*'
+    }
+
+    It 'reads a JSON schema from a file' {
+        $request = [pscustomobject]@{ a = 1 } | New-BatchRequest -Prompt 'x {a}' -Model 'm' -SchemaPath $script:Schema
+
+        $request.Schema.Name | Should -Be 'ticket_triage'
+    }
+}
+
+Describe 'Submit-AIBatch' {
+    It 'submits nothing under -WhatIf' {
+        $store = New-TestStore
+
+        Import-Csv -Path $script:Tickets -Encoding UTF8 | New-BatchRequest -Prompt 'Triage: {subject}' -Model 'gpt-4o-mini' | Submit-AIBatch -Emulator -Store $store -WhatIf
+
+        Get-AIBatch -Store $store | Should -BeNullOrEmpty
+    }
+
+    It 'submits the requests as a job and returns it' {
+        $store = New-TestStore
+
+        $job = Import-Csv -Path $script:Tickets -Encoding UTF8 | New-BatchRequest -Prompt 'Triage: {subject}' -Model 'gpt-4o-mini' | Submit-AIBatch -Emulator -Name 'tickets' -Store $store -Confirm:$false
+
+        $job.Id | Should -Match '^job-'
+        $job.Name | Should -Be 'tickets'
+        $job.RequestCount | Should -Be 18
+        $job.Batches.Count | Should -Be 1
+        $job.Emulated | Should -BeTrue
+        $job.PSObject.TypeNames[0] | Should -Be 'BatchAI.Jobs.BatchJob'
+    }
+
+    It 'submits nothing when two requests share a custom id' {
+        $store = New-TestStore
+        $first = [pscustomobject]@{ id = 'same'; text = 'x' } | New-BatchRequest -Prompt '{text}' -Model 'm' -IdColumn 'id'
+        $second = [pscustomobject]@{ id = 'same'; text = 'y' } | New-BatchRequest -Prompt '{text}' -Model 'm' -IdColumn 'id'
+
+        { @($first, $second) | Submit-AIBatch -Emulator -Store $store -Confirm:$false -ErrorAction SilentlyContinue } | Should -Throw -ErrorId 'RecordsInvalid*'
+        Get-AIBatch -Store $store | Should -BeNullOrEmpty
+    }
+
+    It 'never writes the API key to the store' {
+        $store = New-TestStore
+        $key = ConvertTo-SecureString -String 'sk-pester-made-up-key-0123456789' -AsPlainText -Force
+
+        $job = [pscustomobject]@{ text = 'x' } | New-BatchRequest -Prompt '{text}' -Model 'm' | Submit-AIBatch -Emulator -ApiKey $key -Store $store -Confirm:$false
+        $job | Wait-AIBatch -ApiKey $key -Store $store | Receive-AIBatchResult -ApiKey $key -Store $store | Out-Null
+
+        Get-ChildItem -LiteralPath $store -Recurse -File | Select-String -SimpleMatch 'made-up-key' | Should -BeNullOrEmpty
+    }
+}
+
+Describe 'From Import-Csv to Export-Csv' {
+    It 'gives one row per ticket, every column as it was, then the result' {
+        $store = New-TestStore
+        $out = Join-Path -Path $TestDrive -ChildPath 'results.csv'
+
+        Import-Csv -Path $script:Tickets -Encoding UTF8 |
+            New-BatchRequest -Prompt "Triage this ticket.`nSubject: {subject}`n{body}" -Model 'gpt-4o-mini' -IdColumn 'ticket_id' -SchemaPath $script:Schema |
+            Submit-AIBatch -Emulator -Store $store -Confirm:$false |
+            Wait-AIBatch -Store $store |
+            Receive-AIBatchResult -Store $store |
+            Export-Csv -Path $out -NoTypeInformation -Encoding UTF8
+
+        $in = @(Import-Csv -Path $script:Tickets -Encoding UTF8)
+        $results = @(Import-Csv -Path $out -Encoding UTF8)
+        $columns = @($in[0].PSObject.Properties | ForEach-Object { $_.Name })
+        $expected = $columns + @('custom_id', 'status', 'output', 'error', 'input_tokens', 'output_tokens')
+        $results.Count | Should -Be $in.Count
+        @($results[0].PSObject.Properties | ForEach-Object { $_.Name }) | Should -Be $expected
+        for ($i = 0; $i -lt $in.Count; $i++) {
+            foreach ($column in $columns) {
+                $results[$i].$column | Should -BeExactly $in[$i].$column
+            }
+
+            $results[$i].custom_id | Should -Be $in[$i].ticket_id
+            $results[$i].status | Should -Be 'Succeeded'
+            ($results[$i].output | ConvertFrom-Json).category | Should -BeIn $script:Categories
+        }
+    }
+}
+
+Describe 'Wait-AIBatch' {
+    It 'returns the job once every batch is final' {
+        $store = New-TestStore
+        $job = [pscustomobject]@{ text = 'x' } | New-BatchRequest -Prompt '{text}' -Model 'm' | Submit-AIBatch -Emulator -Store $store -Confirm:$false
+
+        $done = Wait-AIBatch -Id $job.Id -Store $store
+
+        $done.State | Should -Be 'Finished'
+        $done.Batches[0].State | Should -Be 'Completed'
+    }
+
+    It 'writes a timeout error for a job still running, and returns nothing for it' {
+        $store = New-TestStore
+        $job = New-SlowJob -Store $store
+
+        $finished = $job | Wait-AIBatch -Store $store -Timeout 1 -ErrorVariable waitErrors -ErrorAction SilentlyContinue
+
+        $finished | Should -BeNullOrEmpty
+        $waitErrors.Count | Should -Be 1
+        $waitErrors[0].FullyQualifiedErrorId | Should -BeLike 'AIBatchWaitTimeout*'
+        $waitErrors[0].CategoryInfo.Category | Should -Be 'OperationTimeout'
+    }
+
+    It 'takes TimeoutSec like Wait-Job' {
+        $store = New-TestStore
+        $job = New-SlowJob -Store $store
+
+        $job | Wait-AIBatch -Store $store -TimeoutSec 0 -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+    }
+}
+
+Describe 'Receive-AIBatchResult' {
+    It 'refuses a job that is not finished, with an error saying so' {
+        $store = New-TestStore
+        $job = New-SlowJob -Store $store
+
+        $rows = $job | Receive-AIBatchResult -Store $store -ErrorVariable receiveErrors -ErrorAction SilentlyContinue
+
+        $rows | Should -BeNullOrEmpty
+        $receiveErrors[0].FullyQualifiedErrorId | Should -BeLike 'JobNotFinished*'
+        $receiveErrors[0].CategoryInfo.Category | Should -Be 'InvalidOperation'
+    }
+
+    It 'gives full result objects with -AsBatchResult' {
+        $store = New-TestStore
+        $job = [pscustomobject]@{ text = 'x' } | New-BatchRequest -Prompt '{text}' -Model 'm' -SchemaPath $script:Schema | Submit-AIBatch -Emulator -Store $store -Confirm:$false
+
+        $result = $job | Wait-AIBatch -Store $store | Receive-AIBatchResult -Store $store -AsBatchResult
+
+        $result.PSObject.TypeNames[0] | Should -Be 'BatchAI.Jobs.BatchResult'
+        $result.Status | Should -Be 'Succeeded'
+        $result.ParseJson()['category'] | Should -BeIn $script:Categories
+        $result.Source.RowNumber | Should -Be 1
+    }
+}
+
+Describe 'Get-AIBatch' {
+    BeforeAll {
+        $script:GetStore = New-TestStore
+        $script:Nightly = New-SlowJob -Store $script:GetStore -Name 'nightly'
+    }
+
+    It 'lists the jobs in the store' {
+        @(Get-AIBatch -Store $script:GetStore).Count | Should -Be 1
+    }
+
+    It 'finds a job by name, with wildcards' {
+        (Get-AIBatch -Id 'night*' -Store $script:GetStore).Id | Should -Be $script:Nightly.Id
+    }
+
+    It 'writes a not-found error for an unknown job' {
+        Get-AIBatch -Id 'no-such-job' -Store $script:GetStore -ErrorVariable getErrors -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+
+        $getErrors[0].FullyQualifiedErrorId | Should -BeLike 'JobNotFound*'
+        $getErrors[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
+    }
+
+    It 'shows a table whose columns answer where the job stands' {
+        $table = Get-AIBatch -Store $script:GetStore -NoRefresh | Format-Table | Out-String
+
+        $table | Should -Match 'Requests'
+        $table | Should -Match ([regex]::Escape($script:Nightly.Id))
+    }
+}
+
+Describe 'Stop-AIBatch' {
+    It 'changes nothing under -WhatIf' {
+        $store = New-TestStore
+        $job = New-SlowJob -Store $store
+
+        Stop-AIBatch -Id $job.Id -Store $store -WhatIf
+
+        (Get-AIBatch -Id $job.Id -Store $store).State | Should -Not -Be 'Canceling'
+    }
+
+    It 'cancels the unfinished batches and, with -PassThru, returns the job' {
+        $store = New-TestStore
+        $job = New-SlowJob -Store $store
+
+        $canceled = $job | Stop-AIBatch -Store $store -Confirm:$false -PassThru
+        $done = $canceled | Wait-AIBatch -Store $store
+
+        $canceled.State | Should -Be 'Canceling'
+        $done.Batches[0].State | Should -Be 'Canceled'
+    }
+}
