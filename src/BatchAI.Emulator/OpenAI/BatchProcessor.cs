@@ -20,6 +20,7 @@ internal static class BatchProcessor
         var record = snapshot.Record;
         var inputPath = store.ContentPath(record.InputFileId);
         var order = InputLines.Read(inputPath)
+            .Select(l => (l.Offset, Text: l.Text))
             .Where(l => l.Text.Trim().Length > 0)
             .Select(l => (l.Offset, Key: Ids.Stable(record.Id + "|" + CustomIdOf(l.Text))))
             .OrderBy(l => l.Key)

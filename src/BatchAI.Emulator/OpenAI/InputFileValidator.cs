@@ -1,8 +1,8 @@
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using BatchAI.Emulator.Model;
 using BatchAI.Emulator.State;
+using BatchAI.IO;
 
 namespace BatchAI.Emulator.OpenAI;
 
@@ -33,7 +33,8 @@ internal static class InputFileValidator
         foreach (var line in InputLines.Read(contentPath))
         {
             lineNumber = line.Number;
-            if (line.Text.Trim().Length == 0)
+            var text = line.Text;
+            if (text.Trim().Length == 0)
             {
                 continue;
             }
@@ -45,7 +46,7 @@ internal static class InputFileValidator
                 return validation;
             }
 
-            CheckLine(validation, line.Text, lineNumber, endpoint, seen);
+            CheckLine(validation, text, lineNumber, endpoint, seen);
         }
 
         if (validation.Total == 0)
@@ -128,83 +129,15 @@ internal static class InputFileValidator
 /// <summary>The lines of an input file with their 1-based numbers and byte offsets (for re-reading in another order).</summary>
 internal static class InputLines
 {
-    public static IEnumerable<InputLine> Read(string path)
+    public static IEnumerable<FileLine> Read(string path)
     {
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
-        var buffer = new byte[1 << 16];
-        var pending = new MemoryStream();
-        long offset = 0;
-        long lineStart = 0;
-        var number = 0;
-        int read;
-        while ((read = stream.Read(buffer, 0, buffer.Length)) > 0)
+        foreach (var line in LineFiles.Read(stream, includeUnterminatedLast: true))
         {
-            var from = 0;
-            for (var i = 0; i < read; i++)
-            {
-                if (buffer[i] != '\n')
-                {
-                    continue;
-                }
-
-                pending.Write(buffer, from, i - from);
-                number++;
-                yield return new InputLine(number, lineStart, Decode(pending));
-                pending.SetLength(0);
-                from = i + 1;
-                lineStart = offset + i + 1;
-            }
-
-            pending.Write(buffer, from, read - from);
-            offset += read;
-        }
-
-        if (pending.Length > 0)
-        {
-            number++;
-            yield return new InputLine(number, lineStart, Decode(pending));
+            yield return line;
         }
     }
 
     /// <summary>Reads the line that starts at <paramref name="offset"/>.</summary>
-    public static string ReadAt(FileStream stream, long offset)
-    {
-        stream.Seek(offset, SeekOrigin.Begin);
-        var pending = new MemoryStream();
-        var buffer = new byte[4096];
-        int read;
-        while ((read = stream.Read(buffer, 0, buffer.Length)) > 0)
-        {
-            var newline = Array.IndexOf(buffer, (byte)'\n', 0, read);
-            if (newline >= 0)
-            {
-                pending.Write(buffer, 0, newline);
-                break;
-            }
-
-            pending.Write(buffer, 0, read);
-        }
-
-        return Decode(pending);
-    }
-
-    private static string Decode(MemoryStream bytes)
-    {
-        var length = (int)bytes.Length;
-        if (length > 0 && bytes.GetBuffer()[length - 1] == '\r')
-        {
-            length--;
-        }
-
-        return Encoding.UTF8.GetString(bytes.GetBuffer(), 0, length);
-    }
-}
-
-internal readonly struct InputLine(int number, long offset, string text)
-{
-    public int Number { get; } = number;
-
-    public long Offset { get; } = offset;
-
-    public string Text { get; } = text;
+    public static string ReadAt(FileStream stream, long offset) => LineFiles.ReadAt(stream, offset);
 }

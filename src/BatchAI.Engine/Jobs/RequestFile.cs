@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using BatchAI.Requests;
 
@@ -54,39 +53,7 @@ internal static class RequestFile
         writer.WriteEndObject();
     }
 
-    public static void WriteValue(Utf8JsonWriter writer, object? value)
-    {
-        switch (value)
-        {
-            case null:
-                writer.WriteNullValue();
-                break;
-            case string s:
-                writer.WriteStringValue(s);
-                break;
-            case bool b:
-                writer.WriteBooleanValue(b);
-                break;
-            case long l:
-                writer.WriteNumberValue(l);
-                break;
-            case double d when double.IsNaN(d) || double.IsInfinity(d):
-                writer.WriteStringValue(d.ToString(CultureInfo.InvariantCulture));
-                break;
-            case double d:
-                writer.WriteNumberValue(d);
-                break;
-            case decimal m:
-                writer.WriteNumberValue(m);
-                break;
-            case JsonText json:
-                writer.WriteRawValue(json.Text, skipInputValidation: true);
-                break;
-            default:
-                writer.WriteStringValue(RecordValue.ToText(value));
-                break;
-        }
-    }
+    public static void WriteValue(Utf8JsonWriter writer, object? value) => RecordValue.WriteJson(writer, value);
 
     /// <summary>Streams the stored requests in input order.</summary>
     public static IEnumerable<StoredRequest> Read(string path)

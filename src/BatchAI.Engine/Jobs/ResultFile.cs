@@ -1,5 +1,5 @@
-using System.Text;
 using System.Text.Json;
+using BatchAI.IO;
 using BatchAI.Providers;
 using BatchAI.Requests;
 
@@ -108,66 +108,21 @@ internal static class ResultFile
         }
 
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
-        foreach (var (offset, line) in Lines(stream))
+
+        // A last line without its newline was cut short by a crash mid-append: it is left out, and downloaded again.
+        foreach (var line in LineFiles.Read(stream, includeUnterminatedLast: false))
         {
-            index.Set(IdOf(line), offset);
+            if (line.Bytes.Length > 0)
+            {
+                index.Set(IdOf(line.Bytes), line.Offset);
+            }
         }
 
         return index;
     }
 
     /// <summary>Reads the line that starts at <paramref name="offset"/>.</summary>
-    public static string ReadAt(FileStream stream, long offset)
-    {
-        stream.Seek(offset, SeekOrigin.Begin);
-        var bytes = new MemoryStream();
-        var buffer = new byte[8192];
-        int read;
-        while ((read = stream.Read(buffer, 0, buffer.Length)) > 0)
-        {
-            var newline = Array.IndexOf(buffer, (byte)'\n', 0, read);
-            if (newline >= 0)
-            {
-                bytes.Write(buffer, 0, newline);
-                break;
-            }
-
-            bytes.Write(buffer, 0, read);
-        }
-
-        return Encoding.UTF8.GetString(bytes.GetBuffer(), 0, (int)bytes.Length);
-    }
-
-    private static IEnumerable<(long Offset, byte[] Line)> Lines(Stream stream)
-    {
-        var buffer = new byte[1 << 16];
-        var pending = new MemoryStream();
-        long position = 0;
-        long lineStart = 0;
-        int read;
-        while ((read = stream.Read(buffer, 0, buffer.Length)) > 0)
-        {
-            var from = 0;
-            int newline;
-            while ((newline = Array.IndexOf(buffer, (byte)'\n', from, read - from)) >= 0)
-            {
-                pending.Write(buffer, from, newline - from);
-                if (pending.Length > 0)
-                {
-                    yield return (lineStart, pending.ToArray());
-                }
-
-                pending.SetLength(0);
-                from = newline + 1;
-                lineStart = position + from;
-            }
-
-            pending.Write(buffer, from, read - from);
-            position += read;
-        }
-
-        // A last line without its newline was cut short by a crash mid-append: it is ignored, and downloaded again.
-    }
+    public static string ReadAt(FileStream stream, long offset) => LineFiles.ReadAt(stream, offset);
 
     private static string IdOf(byte[] line)
     {

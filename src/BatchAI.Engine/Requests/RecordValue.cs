@@ -76,13 +76,17 @@ public static class RecordValue
         using var stream = new MemoryStream();
         using (var writer = new Utf8JsonWriter(stream))
         {
-            WriteJson(writer, value, depth: 0);
+            WriteJson(writer, value);
         }
 
         return System.Text.Encoding.UTF8.GetString(stream.ToArray());
     }
 
-    private static void WriteJson(Utf8JsonWriter writer, object? value, int depth)
+    /// <summary>
+    /// Writes any value as JSON: the normalized kinds directly (<see cref="JsonText"/> as its raw text), dictionaries
+    /// as objects and other collections as arrays. Used for the ledger, results files and collection values alike.
+    /// </summary>
+    internal static void WriteJson(Utf8JsonWriter writer, object? value, int depth = 0)
     {
         // The depth bound guards against self-referencing object graphs, which PowerShell objects can form.
         const int MaxDepth = 32;

@@ -117,8 +117,8 @@ internal sealed class OpenAIApi(HttpClient http, SecretRedactor redactor, string
             using var json = JsonDocument.Parse(body);
             if (json.RootElement.ValueKind == JsonValueKind.Object && json.RootElement.TryGetProperty("error", out var error))
             {
-                message = error.ValueKind == JsonValueKind.String ? error.GetString() : Text(error, "message");
-                code = Text(error, "code") ?? Text(error, "type");
+                message = error.ValueKind == JsonValueKind.String ? error.GetString() : error.StringOrNull("message");
+                code = error.StringOrNull("code") ?? error.StringOrNull("type");
             }
         }
         catch (JsonException)
@@ -131,7 +131,4 @@ internal sealed class OpenAIApi(HttpClient http, SecretRedactor redactor, string
         var hint = response.StatusCode == HttpStatusCode.Unauthorized ? " Check the API key (OPENAI_API_KEY or -ApiKey / --api-key)." : string.Empty;
         return new ProviderException(response.StatusCode, code, redactor.Redact($"{operation} failed: {providerName} answered {status} {response.ReasonPhrase}: {message}{hint}"));
     }
-
-    private static string? Text(JsonElement element, string property) =>
-        element.ValueKind == JsonValueKind.Object && element.TryGetProperty(property, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 }

@@ -26,10 +26,10 @@ internal sealed class OpenAIBatch
     {
         var batch = new OpenAIBatch
         {
-            Id = json.TryGetProperty("id", out var id) ? id.GetString() ?? string.Empty : string.Empty,
-            Status = json.TryGetProperty("status", out var status) ? status.GetString() ?? string.Empty : string.Empty,
-            OutputFileId = OptionalString(json, "output_file_id"),
-            ErrorFileId = OptionalString(json, "error_file_id"),
+            Id = json.StringOrNull("id") ?? string.Empty,
+            Status = json.StringOrNull("status") ?? string.Empty,
+            OutputFileId = json.StringOrNull("output_file_id"),
+            ErrorFileId = json.StringOrNull("error_file_id"),
         };
         if (batch.Id.Length == 0 || batch.Status.Length == 0)
         {
@@ -38,9 +38,9 @@ internal sealed class OpenAIBatch
 
         if (json.TryGetProperty("request_counts", out var counts) && counts.ValueKind == JsonValueKind.Object)
         {
-            batch.Total = Count(counts, "total");
-            batch.Completed = Count(counts, "completed");
-            batch.Failed = Count(counts, "failed");
+            batch.Total = counts.Int32OrNull("total") ?? 0;
+            batch.Completed = counts.Int32OrNull("completed") ?? 0;
+            batch.Failed = counts.Int32OrNull("failed") ?? 0;
         }
 
         if (json.TryGetProperty("errors", out var errors) && errors.ValueKind == JsonValueKind.Object
@@ -48,8 +48,8 @@ internal sealed class OpenAIBatch
         {
             foreach (var error in data.EnumerateArray())
             {
-                var code = OptionalString(error, "code") ?? "error";
-                var message = OptionalString(error, "message") ?? string.Empty;
+                var code = error.StringOrNull("code") ?? "error";
+                var message = error.StringOrNull("message") ?? string.Empty;
                 var line = error.TryGetProperty("line", out var l) && l.ValueKind == JsonValueKind.Number ? " (line " + l.GetInt32().ToString(CultureInfo.InvariantCulture) + ")" : string.Empty;
                 batch.Errors.Add(code + line + ": " + message);
             }
@@ -97,10 +97,4 @@ internal sealed class OpenAIBatch
             Errors = Errors,
         };
     }
-
-    private static string? OptionalString(JsonElement json, string name) =>
-        json.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
-
-    private static int Count(JsonElement counts, string name) =>
-        counts.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out var n) ? n : 0;
 }

@@ -25,9 +25,9 @@ internal static class OpenAIResultParser
         using (document)
         {
             var root = document.RootElement;
-            var customId = Text(root, "custom_id") ?? throw new BatchAIException(ErrorKind.Protocol, "ProviderAnswerInvalid", $"A result line of batch {batchId} has no custom_id.");
+            var customId = root.StringOrNull("custom_id") ?? throw new BatchAIException(ErrorKind.Protocol, "ProviderAnswerInvalid", $"A result line of batch {batchId} has no custom_id.");
             var details = new Dictionary<string, string>(StringComparer.Ordinal);
-            if (Text(root, "id") is { } lineId)
+            if (root.StringOrNull("id") is { } lineId)
             {
                 details["line_id"] = lineId;
             }
@@ -38,8 +38,8 @@ internal static class OpenAIResultParser
             }
 
             var error = root.TryGetProperty("error", out var e) && e.ValueKind == JsonValueKind.Object ? e : default;
-            var code = Text(error, "code");
-            var message = Text(error, "message");
+            var code = error.StringOrNull("code");
+            var message = error.StringOrNull("message");
             var status = code switch
             {
                 "batch_expired" => ResultStatus.Expired,
@@ -63,7 +63,7 @@ internal static class OpenAIResultParser
     {
         var statusCode = response.TryGetProperty("status_code", out var s) && s.ValueKind == JsonValueKind.Number ? s.GetInt32() : 0;
         details["status_code"] = statusCode.ToString(CultureInfo.InvariantCulture);
-        if (Text(response, "request_id") is { } requestId)
+        if (response.StringOrNull("request_id") is { } requestId)
         {
             details["request_id"] = requestId;
         }
@@ -72,7 +72,7 @@ internal static class OpenAIResultParser
         if (statusCode != 200)
         {
             var error = body.ValueKind == JsonValueKind.Object && body.TryGetProperty("error", out var e) ? e : default;
-            if (Text(error, "param") is { } param)
+            if (error.StringOrNull("param") is { } param)
             {
                 details["param"] = param;
             }
@@ -82,19 +82,19 @@ internal static class OpenAIResultParser
                 CustomId = customId,
                 BatchId = batchId,
                 Status = ResultStatus.Failed,
-                ErrorCode = Text(error, "code") ?? Text(error, "type") ?? "http_" + statusCode.ToString(CultureInfo.InvariantCulture),
-                ErrorMessage = Text(error, "message") ?? "The request failed with HTTP status " + statusCode.ToString(CultureInfo.InvariantCulture) + ".",
+                ErrorCode = error.StringOrNull("code") ?? error.StringOrNull("type") ?? "http_" + statusCode.ToString(CultureInfo.InvariantCulture),
+                ErrorMessage = error.StringOrNull("message") ?? "The request failed with HTTP status " + statusCode.ToString(CultureInfo.InvariantCulture) + ".",
                 Retryable = statusCode is 408 or 409 or 429 || statusCode >= 500,
                 Details = details,
             };
         }
 
-        if (Text(body, "model") is { } model)
+        if (body.StringOrNull("model") is { } model)
         {
             details["model"] = model;
         }
 
-        if (Text(body, "id") is { } responseId)
+        if (body.StringOrNull("id") is { } responseId)
         {
             details["response_id"] = responseId;
         }
@@ -102,13 +102,13 @@ internal static class OpenAIResultParser
         var usage = body.ValueKind == JsonValueKind.Object && body.TryGetProperty("usage", out var u) ? u : default;
         var choice = body.ValueKind == JsonValueKind.Object && body.TryGetProperty("choices", out var choices) && choices.ValueKind == JsonValueKind.Array && choices.GetArrayLength() > 0 ? choices[0] : default;
         var message = choice.ValueKind == JsonValueKind.Object && choice.TryGetProperty("message", out var m) ? m : default;
-        if (Text(choice, "finish_reason") is { } finish)
+        if (choice.StringOrNull("finish_reason") is { } finish)
         {
             details["finish_reason"] = finish;
         }
 
-        var text = Text(message, "content");
-        var refusal = Text(message, "refusal");
+        var text = message.StringOrNull("content");
+        var refusal = message.StringOrNull("refusal");
         var (status, code, why) = refusal is not null
             ? (ResultStatus.Failed, "refusal", "The model refused: " + refusal)
             : text is null ? (ResultStatus.Failed, "empty_response", "The response has no message content.")
@@ -121,15 +121,9 @@ internal static class OpenAIResultParser
             Text = text,
             ErrorCode = code,
             ErrorMessage = why,
-            InputTokens = Number(usage, "prompt_tokens"),
-            OutputTokens = Number(usage, "completion_tokens"),
+            InputTokens = usage.Int32OrNull("prompt_tokens"),
+            OutputTokens = usage.Int32OrNull("completion_tokens"),
             Details = details,
         };
     }
-
-    private static string? Text(JsonElement element, string name) =>
-        element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
-
-    private static int? Number(JsonElement element, string name) =>
-        element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out var n) ? n : null;
 }

@@ -1,0 +1,94 @@
+using System.Text;
+
+namespace BatchAI.IO;
+
+/// <summary>One line of a file: its 1-based number, the byte offset where it starts, and its bytes (no line break).</summary>
+internal readonly struct FileLine(int number, long offset, byte[] bytes)
+{
+    public int Number { get; } = number;
+
+    public long Offset { get; } = offset;
+
+    public byte[] Bytes { get; } = bytes;
+
+    public string Text => Encoding.UTF8.GetString(Bytes);
+}
+
+/// <summary>
+/// Line-by-line access to JSONL files by byte offset: a forward pass that notes where each line starts, and reading one
+/// line back from its offset. This is how results that arrive in any order are joined without holding them all.
+/// Shared by the engine (its results file) and the emulator (batch input files), each compiling its own copy.
+/// </summary>
+internal static class LineFiles
+{
+    /// <summary>
+    /// Every line of <paramref name="stream"/> in order, a trailing CR dropped. A last line without a line break is
+    /// included only when <paramref name="includeUnterminatedLast"/> is set (the engine leaves out a line cut short by
+    /// a crash; an input file need not end with a line break).
+    /// </summary>
+    public static IEnumerable<FileLine> Read(Stream stream, bool includeUnterminatedLast)
+    {
+        var buffer = new byte[1 << 16];
+        var pending = new MemoryStream();
+        long position = 0;
+        long lineStart = 0;
+        var number = 0;
+        int read;
+        while ((read = stream.Read(buffer, 0, buffer.Length)) > 0)
+        {
+            var from = 0;
+            int newline;
+            while ((newline = Array.IndexOf(buffer, (byte)'\n', from, read - from)) >= 0)
+            {
+                pending.Write(buffer, from, newline - from);
+                yield return new FileLine(++number, lineStart, Take(pending));
+                from = newline + 1;
+                lineStart = position + from;
+            }
+
+            pending.Write(buffer, from, read - from);
+            position += read;
+        }
+
+        if (includeUnterminatedLast && pending.Length > 0)
+        {
+            yield return new FileLine(++number, lineStart, Take(pending));
+        }
+    }
+
+    /// <summary>The line that starts at <paramref name="offset"/>, a trailing CR dropped.</summary>
+    public static string ReadAt(FileStream stream, long offset)
+    {
+        stream.Seek(offset, SeekOrigin.Begin);
+        var bytes = new MemoryStream();
+        var buffer = new byte[8192];
+        int read;
+        while ((read = stream.Read(buffer, 0, buffer.Length)) > 0)
+        {
+            var newline = Array.IndexOf(buffer, (byte)'\n', 0, read);
+            if (newline >= 0)
+            {
+                bytes.Write(buffer, 0, newline);
+                break;
+            }
+
+            bytes.Write(buffer, 0, read);
+        }
+
+        return Encoding.UTF8.GetString(Take(bytes));
+    }
+
+    private static byte[] Take(MemoryStream pending)
+    {
+        var length = (int)pending.Length;
+        if (length > 0 && pending.GetBuffer()[length - 1] == '\r')
+        {
+            length--;
+        }
+
+        var bytes = new byte[length];
+        Buffer.BlockCopy(pending.GetBuffer(), 0, bytes, 0, length);
+        pending.SetLength(0);
+        return bytes;
+    }
+}
