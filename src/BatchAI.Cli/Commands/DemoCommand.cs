@@ -42,7 +42,7 @@ internal static class DemoCommand
                 Model = "gpt-4o-mini",
                 IdColumn = "ticket_id",
                 MaxOutputTokens = 300,
-                Schema = ResponseSchema.Parse(File.ReadAllText(schemaPath), source: schemaPath),
+                Schema = ResponseSchema.FromFile(schemaPath),
             };
             var definition = new JobDefinition { Name = "demo", Input = "tickets.csv", Connection = new ProviderConnection { UseEmulator = true } };
             BatchJob job;

@@ -44,7 +44,7 @@ internal static class SubmitCommand
             };
             if (parse.GetValue(schema) is { } schemaPath)
             {
-                options.Schema = ResponseSchema.Parse(CliContext.ReadUserFile(schemaPath, "schema file"), source: schemaPath);
+                options.Schema = ResponseSchema.FromFile(schemaPath);
             }
 
             options.Validate();

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Globalization;
 using BatchAI.Cli.Infrastructure;
 using BatchAI.Jobs;
 
@@ -42,7 +41,7 @@ internal static class WaitCommand
 
             if (outcome.TimedOut)
             {
-                host.Error.WriteLine(string.Format(CultureInfo.InvariantCulture, "Timed out after {0:0.#} s: job {1} is still {2} ({3}).", options.Timeout!.Value.TotalSeconds, result, result.State, result.BatchSummary));
+                host.Error.WriteLine(outcome.TimeoutMessage(options.Timeout!.Value));
                 return ExitCodes.WaitTimedOut;
             }
 

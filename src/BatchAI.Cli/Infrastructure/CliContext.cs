@@ -59,19 +59,6 @@ internal sealed class CliContext
         }
     }
 
-    /// <summary>Reads a file the user named, with a clear error when it cannot be read.</summary>
-    public static string ReadUserFile(string path, string what)
-    {
-        try
-        {
-            return File.ReadAllText(path);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            throw BatchAIException.InvalidInput("InputUnreadable", $"The {what} '{path}' cannot be read: {ex.Message}");
-        }
-    }
-
     /// <summary>Parses a prompt template given on the command line (its errors are bad usage).</summary>
     public static PromptTemplate? Template(string? text) => text is null ? null : PromptTemplate.Parse(text);
 }

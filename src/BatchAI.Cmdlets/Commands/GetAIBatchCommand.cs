@@ -24,18 +24,13 @@ public sealed class GetAIBatchCommand : JobCmdlet
 
     protected override void ProcessRecord()
     {
-        var jobs = Service.List();
-        var patterns = (Id ?? ["*"]).Select(i => new WildcardPattern(i, WildcardOptions.IgnoreCase)).ToList();
-        foreach (var id in Id ?? [])
+        var search = Service.Find(Id);
+        foreach (var id in search.Unmatched)
         {
-            // A plain id or name that matches nothing is an error; a wildcard that matches nothing is just empty.
-            if (id.IndexOfAny(['*', '?', '[']) < 0 && !jobs.Any(j => Matches(j, new WildcardPattern(id, WildcardOptions.IgnoreCase))))
-            {
-                WriteError(ErrorRecords.From(new BatchAIException(ErrorKind.NotFound, "JobNotFound", $"There is no job '{id}' in the store at {Service.StorePath}."), id));
-            }
+            WriteError(ErrorRecords.From(new BatchAIException(ErrorKind.NotFound, "JobNotFound", $"There is no job '{id}' in the store at {Service.StorePath}."), id));
         }
 
-        foreach (var job in jobs.Where(j => patterns.Any(p => Matches(j, p))))
+        foreach (var job in search.Jobs)
         {
             if (NoRefresh || job.State == Jobs.JobState.Finished)
             {
@@ -47,7 +42,4 @@ public sealed class GetAIBatchCommand : JobCmdlet
             }
         }
     }
-
-    private static bool Matches(BatchJob job, WildcardPattern pattern) =>
-        pattern.IsMatch(job.Id) || (job.Name is not null && pattern.IsMatch(job.Name));
 }

@@ -117,14 +117,6 @@ public sealed class NewBatchRequestCommand : PSCmdlet
             return Schema is null ? null : ResponseSchema.Parse(Schema);
         }
 
-        var path = SessionState.Path.GetUnresolvedProviderPathFromPSPath(SchemaPath);
-        try
-        {
-            return ResponseSchema.Parse(File.ReadAllText(path), source: SchemaPath);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            throw BatchAIException.InvalidInput("SchemaUnreadable", $"The schema file '{SchemaPath}' cannot be read: {ex.Message}");
-        }
+        return ResponseSchema.FromFile(SessionState.Path.GetUnresolvedProviderPathFromPSPath(SchemaPath));
     }
 }

@@ -1,8 +1,6 @@
-using System.Globalization;
 using System.Management.Automation;
 using BatchAI.Infrastructure;
 using BatchAI.Jobs;
-using BatchAI.Providers;
 
 namespace BatchAI.Commands;
 
@@ -47,10 +45,8 @@ public sealed class WaitAIBatchCommand : JobCmdlet
                 continue;
             }
 
-            var job = outcome.Job;
-            var unfinished = string.Join(", ", job.Batches.Where(b => !b.State.IsFinal()).Select(b => b.BatchId + " " + b.State));
-            var message = string.Format(CultureInfo.InvariantCulture, "Timed out after {0} s: job {1} is still {2} ({3}).", Timeout, job, job.State, unfinished);
-            WriteError(new ErrorRecord(new TimeoutException(message), "AIBatchWaitTimeout", ErrorCategory.OperationTimeout, job));
+            var message = outcome.TimeoutMessage(options.Timeout!.Value);
+            WriteError(new ErrorRecord(new TimeoutException(message), "AIBatchWaitTimeout", ErrorCategory.OperationTimeout, outcome.Job));
         }
     }
 }

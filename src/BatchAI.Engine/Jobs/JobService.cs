@@ -105,6 +105,23 @@ public sealed class JobService : IDisposable
     }
 
     /// <summary>
+    /// The jobs whose id or name matches any of <paramref name="patterns"/> (PowerShell wildcards), newest first, as
+    /// the ledger knows them; every job when there are no patterns.
+    /// </summary>
+    public JobSearch Find(IReadOnlyList<string>? patterns)
+    {
+        var jobs = List();
+        if (patterns is null || patterns.Count == 0)
+        {
+            return new JobSearch(jobs, []);
+        }
+
+        bool Matches(BatchJob job, string pattern) => Wildcards.IsMatch(pattern, job.Id) || Wildcards.IsMatch(pattern, job.Name);
+        var unmatched = patterns.Where(p => !Wildcards.HasWildcards(p) && !jobs.Any(j => Matches(j, p))).ToList();
+        return new JobSearch(jobs.Where(j => patterns.Any(p => Matches(j, p))).ToList(), unmatched);
+    }
+
+    /// <summary>
     /// Polls until every batch of the job is final (or any one, with <see cref="WaitOptions.Any"/>), at growing
     /// intervals, reporting progress. Returns with <see cref="WaitOutcome.TimedOut"/> set when the timeout comes first.
     /// </summary>

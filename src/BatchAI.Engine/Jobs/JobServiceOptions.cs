@@ -51,4 +51,11 @@ public sealed class WaitOutcome(BatchJob job, bool timedOut)
     public BatchJob Job { get; } = job;
 
     public bool TimedOut { get; } = timedOut;
+
+    /// <summary>"Timed out after 60 s: job X is still Running (batch_1 Running, batch_2 Validating)."</summary>
+    public string TimeoutMessage(TimeSpan timeout)
+    {
+        var unfinished = string.Join(", ", Job.Batches.Where(b => !Providers.BatchStates.IsFinal(b.State)).Select(b => (b.BatchId ?? "#" + b.Index.ToString(System.Globalization.CultureInfo.InvariantCulture)) + " " + b.State));
+        return string.Format(System.Globalization.CultureInfo.InvariantCulture, "Timed out after {0:0.#} s: job {1} is still {2} ({3}).", timeout.TotalSeconds, Job, Job.State, unfinished);
+    }
 }

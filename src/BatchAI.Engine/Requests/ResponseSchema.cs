@@ -67,6 +67,22 @@ public sealed class ResponseSchema
         }
     }
 
+    /// <summary>Reads and parses a schema file; a file that cannot be read is an input error naming it.</summary>
+    public static ResponseSchema FromFile(string path, string? name = null)
+    {
+        string json;
+        try
+        {
+            json = File.ReadAllText(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            throw BatchAIException.InvalidInput("SchemaUnreadable", $"The JSON schema file '{path}' cannot be read: {ex.Message}");
+        }
+
+        return Parse(json, name, path);
+    }
+
     internal static string SanitizeName(string name)
     {
         var builder = new StringBuilder(Math.Min(name.Length, 64));

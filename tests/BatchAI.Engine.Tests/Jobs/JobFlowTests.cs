@@ -240,6 +240,32 @@ public sealed class JobFlowTests : IDisposable
         Assert.Equal("JobIdInvalid", Assert.Throws<BatchAIException>(() => _harness.Service.Get("../etc")).ErrorId);
     }
 
+    [Fact]
+    public async Task FindMatchesIdsNamesAndWildcardsAndNamesWhatMatchedNothing()
+    {
+        var nightly = await _harness.SubmitAsync([EngineHarness.Request(1)], name: "nightly");
+        var weekly = await _harness.SubmitAsync([EngineHarness.Request(1)], name: "weekly");
+
+        var search = _harness.Service.Find(["*ly", "missing", "none*"]);
+
+        // Both were created at the same (virtual) moment, so their order is not defined: compare them as a set.
+        Assert.Equal(new[] { nightly.Id, weekly.Id }.Order(), search.Jobs.Select(j => j.Id).Order());
+        Assert.Equal(["missing"], search.Unmatched);
+        Assert.Equal(2, _harness.Service.Find(null).Jobs.Count);
+        Assert.Equal(nightly.Id, Assert.Single(_harness.Service.Find([nightly.Id]).Jobs).Id);
+    }
+
+    [Fact]
+    public async Task ATimedOutWaitSaysWhichBatchesAreUnfinished()
+    {
+        _harness.Processing = TimeSpan.FromHours(1);
+        var job = await _harness.SubmitAsync([EngineHarness.Request(1)], name: "slow");
+
+        var outcome = await _harness.WaitAsync(job.Id, new WaitOptions { Timeout = TimeSpan.FromSeconds(90) });
+
+        Assert.Equal($"Timed out after 90 s: job {job.Id} (slow) is still Running ({job.Batches[0].BatchId} Validating).", outcome.TimeoutMessage(TimeSpan.FromSeconds(90)));
+    }
+
     [Theory]
     [InlineData("has space")]
     [InlineData("job-lookalike")]

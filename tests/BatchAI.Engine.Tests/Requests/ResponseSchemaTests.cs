@@ -36,6 +36,18 @@ public class ResponseSchemaTests
         Assert.NotEqual(ResponseSchema.Parse(Schema).Id, ResponseSchema.Parse("""{"type":"object"}""").Id);
     }
 
+    [Fact]
+    public void ASchemaFileIsReadAndAnUnreadableOneNamed()
+    {
+        using var dir = new BatchAI.Engine.Tests.Support.TempDirectory();
+        File.WriteAllText(dir.File("s.json"), Schema);
+
+        Assert.Equal("Ticket_label_v2", ResponseSchema.FromFile(dir.File("s.json")).Name);
+        var error = Assert.Throws<BatchAIException>(() => ResponseSchema.FromFile(dir.File("missing.json")));
+        Assert.Equal("SchemaUnreadable", error.ErrorId);
+        Assert.Contains("missing.json", error.Message, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("{ not json", "is not valid JSON")]
     [InlineData("[1]", "must be a JSON object, not array")]
