@@ -43,6 +43,9 @@ internal sealed class BatchSnapshot
 
     public long ValidationEndsAt => Record.CreatedAtMs + (Record.ProcessingMs / 10);
 
+    /// <summary>A batch as the create call returns it: always <c>validating</c>, as the real service answers.</summary>
+    public static BatchSnapshot Created(BatchRecord record) => new(record, "validating");
+
     public static BatchSnapshot At(BatchRecord record, long now)
     {
         var created = record.CreatedAtMs;

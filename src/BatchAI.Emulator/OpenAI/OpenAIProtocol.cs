@@ -82,7 +82,8 @@ internal sealed class OpenAIProtocol(EmulatorStore store, EmulatorOptions option
         long? expiresAfterSeconds = null;
         try
         {
-            var reader = new MultipartFormReader(await request.Content!.ReadAsStreamAsync().ConfigureAwait(false), boundary);
+            using var body = RequestBody.Open(request.Content!, cancellationToken);
+            var reader = new MultipartFormReader(body, boundary);
             while (await reader.ReadNextSectionAsync(cancellationToken).ConfigureAwait(false) is { } section)
             {
                 switch (section.Name)
@@ -201,7 +202,7 @@ internal sealed class OpenAIProtocol(EmulatorStore store, EmulatorOptions option
         JsonDocument body;
         try
         {
-            var stream = await request.Content!.ReadAsStreamAsync().ConfigureAwait(false);
+            using var stream = RequestBody.Open(request.Content!, cancellationToken);
             body = await JsonDocument.ParseAsync(stream, cancellationToken: cancellationToken).ConfigureAwait(false);
         }
         catch (JsonException)
@@ -260,7 +261,7 @@ internal sealed class OpenAIProtocol(EmulatorStore store, EmulatorOptions option
                 CancellationDelayMs = (long)options.CancellationDelay.TotalMilliseconds,
             };
             store.SaveBatch(record);
-            return Responses.Ok(w => OpenAIJson.WriteBatch(w, BatchSnapshot.At(record, record.CreatedAtMs)));
+            return Responses.Ok(w => OpenAIJson.WriteBatch(w, BatchSnapshot.Created(record)));
         }
     }
 

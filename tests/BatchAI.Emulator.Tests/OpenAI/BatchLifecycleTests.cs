@@ -37,6 +37,19 @@ public sealed class BatchLifecycleTests : IDisposable
     }
 
     [Fact]
+    public async Task WithNoProcessingTimeCreateStillAnswersValidatingAndTheNextReadHasTheFiles()
+    {
+        _harness.Options.ProcessingTime = TimeSpan.Zero;
+
+        var created = await _harness.SubmitAsync(EmulatorHarness.ChatLine("a", "x"));
+        var read = await _harness.GetJsonAsync("batches/" + created.GetProperty("id").GetString());
+
+        Assert.Equal("validating", created.GetProperty("status").GetString());
+        Assert.Equal("completed", read.GetProperty("status").GetString());
+        Assert.Equal(JsonValueKind.String, read.GetProperty("output_file_id").ValueKind);
+    }
+
+    [Fact]
     public async Task CountsGrowWhileRunning()
     {
         var created = await _harness.SubmitAsync(Enumerable.Range(1, 100).Select(i => EmulatorHarness.ChatLine("r" + i, "p")).ToArray());
