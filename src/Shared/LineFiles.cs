@@ -15,8 +15,8 @@ internal readonly struct FileLine(int number, long offset, byte[] bytes)
 }
 
 /// <summary>
-/// Line-by-line access to JSONL files by byte offset: a forward pass that notes where each line starts, and reading one
-/// line back from its offset. This is how results that arrive in any order are joined without holding them all.
+/// Line-by-line access to JSONL files by byte offset: a forward pass that notes where each line starts (here), and
+/// reading lines back from their offsets (<see cref="RandomAccessLines"/>). This is how results that arrive in any order are joined without holding them all.
 /// Shared by the engine (its results file) and the emulator (batch input files), each compiling its own copy.
 /// </summary>
 internal static class LineFiles
@@ -56,28 +56,6 @@ internal static class LineFiles
         }
     }
 
-    /// <summary>The line that starts at <paramref name="offset"/>, a trailing CR dropped.</summary>
-    public static string ReadAt(FileStream stream, long offset)
-    {
-        stream.Seek(offset, SeekOrigin.Begin);
-        var bytes = new MemoryStream();
-        var buffer = new byte[8192];
-        int read;
-        while ((read = stream.Read(buffer, 0, buffer.Length)) > 0)
-        {
-            var newline = Array.IndexOf(buffer, (byte)'\n', 0, read);
-            if (newline >= 0)
-            {
-                bytes.Write(buffer, 0, newline);
-                break;
-            }
-
-            bytes.Write(buffer, 0, read);
-        }
-
-        return Encoding.UTF8.GetString(Take(bytes));
-    }
-
     private static byte[] Take(MemoryStream pending)
     {
         var length = (int)pending.Length;
@@ -91,4 +69,48 @@ internal static class LineFiles
         pending.SetLength(0);
         return bytes;
     }
+}
+
+/// <summary>
+/// Reads lines back by their byte offsets (from <see cref="LineFiles.Read"/>), in any order. One instance reuses its
+/// buffers, so joining a million results allocates a string per line and nothing else.
+/// </summary>
+internal sealed class RandomAccessLines : IDisposable
+{
+    private readonly FileStream _stream;
+    private readonly byte[] _buffer = new byte[4096];
+    private readonly MemoryStream _line = new();
+
+    public RandomAccessLines(string path)
+    {
+        // No FileStream buffer: every read starts at a new offset, and _buffer does the buffering.
+        _stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.RandomAccess);
+    }
+
+    /// <summary>The line that starts at <paramref name="offset"/>, a trailing CR dropped.</summary>
+    public string ReadAt(long offset)
+    {
+        _stream.Seek(offset, SeekOrigin.Begin);
+        _line.SetLength(0);
+        int read;
+        while ((read = _stream.Read(_buffer, 0, _buffer.Length)) > 0)
+        {
+            var newline = Array.IndexOf(_buffer, (byte)'\n', 0, read);
+            _line.Write(_buffer, 0, newline >= 0 ? newline : read);
+            if (newline >= 0)
+            {
+                break;
+            }
+        }
+
+        var length = (int)_line.Length;
+        if (length > 0 && _line.GetBuffer()[length - 1] == '\r')
+        {
+            length--;
+        }
+
+        return Encoding.UTF8.GetString(_line.GetBuffer(), 0, length);
+    }
+
+    public void Dispose() => _stream.Dispose();
 }

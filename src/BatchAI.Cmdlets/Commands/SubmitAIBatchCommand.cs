@@ -19,7 +19,6 @@ public sealed class SubmitAIBatchCommand : JobCmdlet
     private const string ProviderSet = "Provider";
     private const string EmulatorSet = "Emulator";
     private JobDraft? _draft;
-    private long _rejected;
 
     /// <summary>The requests, from New-BatchRequest.</summary>
     [Parameter(Mandatory = true, ValueFromPipeline = true)]
@@ -65,7 +64,6 @@ public sealed class SubmitAIBatchCommand : JobCmdlet
         {
             foreach (var problem in _draft!.Add(request))
             {
-                _rejected++;
                 WriteError(ErrorRecords.From(problem, request));
             }
         }
@@ -74,9 +72,12 @@ public sealed class SubmitAIBatchCommand : JobCmdlet
     protected override void EndProcessing()
     {
         var draft = _draft!;
-        if (_rejected > 0)
+        try
         {
-            var error = BatchAIException.InvalidInput("RecordsInvalid", string.Format(CultureInfo.InvariantCulture, "{0:N0} request(s) are invalid; nothing was submitted.", _rejected));
+            draft.ThrowIfAnyRejected();
+        }
+        catch (InvalidRecordsException error)
+        {
             ThrowTerminatingError(ErrorRecords.From(error, null));
         }
 

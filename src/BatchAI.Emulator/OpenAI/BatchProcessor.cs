@@ -36,7 +36,7 @@ internal static class BatchProcessor
         var errorTemp = AtomicFile.TempPathFor(store.ContentPath(errorId));
         var outcome = new BatchOutcome();
         var errorLines = 0;
-        using (var input = new FileStream(inputPath, FileMode.Open, FileAccess.Read, FileShare.Read))
+        using (var input = new RandomAccessLines(inputPath))
         using (var output = new FileStream(outputTemp, FileMode.CreateNew, FileAccess.Write))
         using (var errors = new FileStream(errorTemp, FileMode.CreateNew, FileAccess.Write))
         using (var outputWriter = new Utf8JsonWriter(output))
@@ -44,7 +44,7 @@ internal static class BatchProcessor
         {
             for (var rank = 0; rank < order.Count; rank++)
             {
-                using var line = JsonDocument.Parse(InputLines.ReadAt(input, order[rank].Offset));
+                using var line = JsonDocument.Parse(input.ReadAt(order[rank].Offset));
                 var customId = line.RootElement.GetProperty("custom_id").GetString()!;
                 var requestId = Ids.Derived(record.Id + "|" + customId, 24);
                 if (rank >= processed)

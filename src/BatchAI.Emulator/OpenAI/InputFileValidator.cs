@@ -137,7 +137,4 @@ internal static class InputLines
             yield return line;
         }
     }
-
-    /// <summary>Reads the line that starts at <paramref name="offset"/>.</summary>
-    public static string ReadAt(FileStream stream, long offset) => LineFiles.ReadAt(stream, offset);
 }

@@ -23,6 +23,7 @@ public sealed class JobDraft : IDisposable
     private readonly Utf8JsonWriter _requestWriter;
     private readonly MemoryStream _line = new();
     private readonly Utf8JsonWriter _lineWriter;
+    private readonly List<RecordProblem> _rejections = [];
     private ColumnSet? _lastColumns;
     private int _partsStarted;
     private bool _closed;
@@ -117,9 +118,27 @@ public sealed class JobDraft : IDisposable
         _provider.Dispose();
     }
 
+    /// <summary>
+    /// Throws when any request was refused: a job goes out whole or not at all. The exception carries the first
+    /// refusals (each was also returned by <see cref="Add"/>).
+    /// </summary>
+    public void ThrowIfAnyRejected()
+    {
+        if (RejectedCount > 0)
+        {
+            throw new InvalidRecordsException(_rejections, RejectedCount);
+        }
+    }
+
     /// <summary>Closes the files and moves the job into the store, where it can be submitted (and resumed) from.</summary>
     internal JobLedger Complete()
     {
+        if (RejectedCount > 0)
+        {
+            Dispose();
+            ThrowIfAnyRejected();
+        }
+
         if (_manifest.RequestCount == 0)
         {
             Dispose();
@@ -141,6 +160,11 @@ public sealed class JobDraft : IDisposable
     private IReadOnlyList<RecordProblem> Reject(RecordProblem problem)
     {
         RejectedCount++;
+        if (_rejections.Count < RecordSubmission.MaxProblemsKept)
+        {
+            _rejections.Add(problem);
+        }
+
         return [problem];
     }
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using BatchAI.Hosting;
+using BatchAI.IO;
 using BatchAI.Providers;
 
 namespace BatchAI.Jobs;
@@ -250,12 +251,12 @@ public sealed class JobService : IDisposable
             var counts = new long[4];
             var parts = manifest.Parts.ToDictionary(p => p.Index);
             var index = ResultFile.Index(ledger.ResultsPath);
-            using var results = File.Exists(ledger.ResultsPath) ? new FileStream(ledger.ResultsPath, FileMode.Open, FileAccess.Read, FileShare.Read, 4096, FileOptions.RandomAccess) : null;
+            using var results = File.Exists(ledger.ResultsPath) ? new RandomAccessLines(ledger.ResultsPath) : null;
             long joined = 0;
             foreach (var request in RequestFile.Read(ledger.RequestsPath))
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var line = results is not null && index.TryGetValue(request.CustomId, out var offset) ? ResultFile.Parse(ResultFile.ReadAt(results, offset)) : null;
+                var line = results is not null && index.TryGetValue(request.CustomId, out var offset) ? ResultFile.Parse(results.ReadAt(offset)) : null;
                 var result = ResultJoiner.Join(request, line, parts.TryGetValue(request.Part, out var part) ? part : null);
                 counts[(int)result.Status]++;
                 onResult(result);

@@ -121,9 +121,6 @@ internal static class ResultFile
         return index;
     }
 
-    /// <summary>Reads the line that starts at <paramref name="offset"/>.</summary>
-    public static string ReadAt(FileStream stream, long offset) => LineFiles.ReadAt(stream, offset);
-
     private static string IdOf(byte[] line)
     {
         var reader = new Utf8JsonReader(line);

@@ -1,4 +1,5 @@
 using BatchAI.Engine.Tests.Support;
+using BatchAI.IO;
 using BatchAI.Jobs;
 using BatchAI.Providers;
 using BatchAI.Requests;
@@ -21,10 +22,23 @@ public sealed class LedgerFileTests : IDisposable
             appender.Commit();
         }
 
-        using var stream = File.OpenRead(path);
-        var back = ResultFile.Parse(ResultFile.ReadAt(stream, 0));
+        using var lines = new RandomAccessLines(path);
+        var back = ResultFile.Parse(lines.ReadAt(0));
 
         Assert.Equal(("a", "Zoë \"quoted\"\nline", 1, 2, "b", "stop"), (back.CustomId, back.Text, back.InputTokens, back.OutputTokens, back.BatchId, back.Details["finish_reason"]));
+    }
+
+    [Fact]
+    public void LinesAreReadBackInAnyOrderWhateverTheirLength()
+    {
+        var path = _dir.File("lines.txt");
+        string[] written = ["short", new string('x', 10_000) + "é", "", "crlf"];
+        File.WriteAllText(path, string.Join("\n", written.Take(3)) + "\n" + written[3] + "\r\n");
+        using var stream = File.OpenRead(path);
+        var offsets = LineFiles.Read(stream, includeUnterminatedLast: true).Select(l => l.Offset).ToList();
+        using var lines = new RandomAccessLines(path);
+
+        Assert.Equal(written.Reverse(), offsets.AsEnumerable().Reverse().Select(lines.ReadAt));
     }
 
     [Fact]
@@ -39,10 +53,10 @@ public sealed class LedgerFileTests : IDisposable
         }
 
         var index = ResultFile.Index(path);
-        using var stream = File.OpenRead(path);
+        using var lines = new RandomAccessLines(path);
 
         Assert.True(index.TryGetValue("a", out var offset));
-        Assert.Equal("second", ResultFile.Parse(ResultFile.ReadAt(stream, offset)).Text);
+        Assert.Equal("second", ResultFile.Parse(lines.ReadAt(offset)).Text);
         Assert.Equal(2, index.Count);
     }
 

@@ -64,6 +64,24 @@ public sealed class SubmissionProblemTests : IDisposable
     }
 
     [Fact]
+    public async Task ADraftWithARefusedRequestIsNeverSubmitted()
+    {
+        var draft = _harness.Service.CreateDraft(EngineHarness.Emulated(), _harness.Reporter);
+        draft.Add(EngineHarness.Request(1, id: "same"));
+        draft.Add(EngineHarness.Request(2, id: "same"));
+        draft.Add(EngineHarness.Request(3));
+
+        var guard = Assert.Throws<InvalidRecordsException>(draft.ThrowIfAnyRejected);
+        var error = await Assert.ThrowsAsync<InvalidRecordsException>(() => _harness.Service.SubmitAsync(draft, _harness.Reporter, CancellationToken.None));
+        draft.Dispose();
+
+        Assert.Equal((1L, "CustomIdDuplicate"), (guard.ProblemCount, Assert.Single(guard.Problems).ErrorId));
+        Assert.Equal("RecordsInvalid", error.ErrorId);
+        Assert.Empty(_harness.Service.List());
+        Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Combine(_harness.Store, "staging")));
+    }
+
+    [Fact]
     public void ARequestTooLargeForABatchIsRefusedAndKeepsNoId()
     {
         using var small = _harness.NewService(new ProviderLimits(10, 400));
