@@ -25,6 +25,9 @@ public sealed class EmulatorOptions
     /// <summary>The completion window. A batch whose processing would take longer expires at the window's end with partial results.</summary>
     public TimeSpan CompletionWindow { get; set; } = TimeSpan.FromHours(24);
 
+    /// <summary>How long a Gemini batch may stay pending or running before it expires, with no results (48 hours).</summary>
+    public TimeSpan GeminiExpiry { get; set; } = TimeSpan.FromHours(48);
+
     /// <summary>How long a batch stays <c>cancelling</c> after a cancel request (OpenAI: up to 10 minutes).</summary>
     public TimeSpan CancellationDelay { get; set; } = TimeSpan.FromSeconds(1);
 
@@ -44,7 +47,7 @@ public sealed class EmulatorOptions
 
     internal void Validate()
     {
-        if (ProcessingTime < TimeSpan.Zero || CompletionWindow <= TimeSpan.Zero || CancellationDelay < TimeSpan.Zero)
+        if (ProcessingTime < TimeSpan.Zero || CompletionWindow <= TimeSpan.Zero || GeminiExpiry <= TimeSpan.Zero || CancellationDelay < TimeSpan.Zero)
         {
             throw new ArgumentOutOfRangeException(nameof(ProcessingTime), "Emulator times cannot be negative, and the completion window must be positive.");
         }

@@ -1,3 +1,8 @@
+using System.Net;
+using System.Text.RegularExpressions;
+using BatchAI.Emulator.Anthropic;
+using BatchAI.Emulator.Gemini;
+using BatchAI.Emulator.Http;
 using BatchAI.Emulator.OpenAI;
 using BatchAI.Emulator.State;
 
@@ -5,12 +10,24 @@ namespace BatchAI.Emulator;
 
 /// <summary>
 /// The providers' batch APIs, emulated, as an <see cref="HttpMessageHandler"/>: give it to an HttpClient to talk to
-/// it in-process, or serve it on 127.0.0.1 with <c>batchai emulator</c>. OpenAI's files and batches endpoints live
-/// under <c>/v1/</c>. Every response carries the <c>X-BatchAI-Emulator</c> header.
+/// it in-process, or serve it on 127.0.0.1 with <c>batchai emulator</c>. All four APIs share one origin, as their
+/// paths do not collide:
+/// <list type="bullet">
+/// <item>OpenAI: <c>/v1/files…</c>, <c>/v1/batches…</c> (base URL <c>&lt;origin&gt;/v1</c>);</item>
+/// <item>Anthropic: <c>/v1/messages/batches…</c> (base URL <c>&lt;origin&gt;</c>);</item>
+/// <item>Gemini: <c>/v1beta/…</c> and <c>/v1/…</c> with a Gemini key header or a <c>:method</c> path, <c>/upload/…</c>,
+/// <c>/download/…</c> (base URL <c>&lt;origin&gt;</c>);</item>
+/// <item>Azure OpenAI: <c>/openai/v1/…</c> and the dated <c>/openai/…?api-version=</c> routes (endpoint <c>&lt;origin&gt;</c>).</item>
+/// </list>
+/// Every response carries the <c>X-BatchAI-Emulator</c> header.
 /// </summary>
 public sealed class ProviderEmulator : HttpMessageHandler
 {
+    private static readonly Regex DatedApiVersion = new(@"^\d{4}-\d{2}-\d{2}(-preview)?$", RegexOptions.CultureInvariant);
     private readonly OpenAIProtocol _openAI;
+    private readonly OpenAIProtocol _azure;
+    private readonly AnthropicProtocol _anthropic;
+    private readonly GeminiProtocol _gemini;
     private readonly string? _ownedStateDirectory;
 
     public ProviderEmulator(EmulatorOptions? options = null)
@@ -25,7 +42,10 @@ public sealed class ProviderEmulator : HttpMessageHandler
         }
 
         Store = new EmulatorStore(directory);
-        _openAI = new OpenAIProtocol(Store, Options);
+        _openAI = new OpenAIProtocol(Store, Options, OpenAIFlavor.OpenAI);
+        _azure = new OpenAIProtocol(new EmulatorStore(Path.Combine(directory, "azure")), Options, OpenAIFlavor.Azure);
+        _anthropic = new AnthropicProtocol(Store, Options);
+        _gemini = new GeminiProtocol(Store, Options);
     }
 
     public EmulatorOptions Options { get; }
@@ -42,7 +62,24 @@ public sealed class ProviderEmulator : HttpMessageHandler
             throw new ArgumentException("The request has no URI.", nameof(request));
         }
 
-        var path = request.RequestUri.AbsolutePath.TrimEnd('/');
+        // Clients may escape the ':' of Gemini's custom methods (batches/x%3Acancel).
+        var path = Uri.UnescapeDataString(request.RequestUri.AbsolutePath).TrimEnd('/');
+        const string messageBatches = "/v1/messages/batches";
+        if (path == messageBatches || path.StartsWith(messageBatches + "/", StringComparison.Ordinal))
+        {
+            return await _anthropic.HandleAsync(request, path.Substring(messageBatches.Length).Trim('/'), cancellationToken).ConfigureAwait(false);
+        }
+
+        if (GeminiProtocol.Claims(request, path))
+        {
+            return await _gemini.HandleAsync(request, path, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (path.StartsWith("/openai/", StringComparison.Ordinal))
+        {
+            return await HandleAzureAsync(request, path.Substring("/openai/".Length), cancellationToken).ConfigureAwait(false);
+        }
+
         if (path.StartsWith("/v1/", StringComparison.Ordinal))
         {
             return await _openAI.HandleAsync(request, path.Substring("/v1/".Length), cancellationToken).ConfigureAwait(false);
@@ -50,6 +87,41 @@ public sealed class ProviderEmulator : HttpMessageHandler
 
         return OpenAIProtocol.InvalidUrl(request);
     }
+
+    /// <summary>
+    /// Azure's two URL generations: <c>/openai/v1/…</c> (api-version optional: <c>v1</c>, <c>preview</c>, <c>latest</c>)
+    /// and <c>/openai/…</c> with a required dated <c>api-version</c>; batches came with 2024-07-01-preview.
+    /// </summary>
+    private Task<HttpResponseMessage> HandleAzureAsync(HttpRequestMessage request, string path, CancellationToken cancellationToken)
+    {
+        Query.Parse(request.RequestUri!).TryGetValue("api-version", out var version);
+        if (path.StartsWith("v1/", StringComparison.Ordinal))
+        {
+            return version is null or "v1" or "preview" or "latest"
+                ? _azure.HandleAsync(request, path.Substring("v1/".Length), cancellationToken)
+                : Task.FromResult(AzureError(HttpStatusCode.BadRequest, "BadRequest", $"API version '{version}' is not supported on the v1 routes; use v1 or preview, or leave it out."));
+        }
+
+        if (version is null)
+        {
+            return Task.FromResult(AzureError(HttpStatusCode.NotFound, "404", "Resource not found"));
+        }
+
+        return DatedApiVersion.IsMatch(version) && string.CompareOrdinal(version, "2024-07-01") >= 0
+            ? _azure.HandleAsync(request, path, cancellationToken)
+            : Task.FromResult(AzureError(HttpStatusCode.NotFound, "404", $"Resource not found: API version '{version}' has no batch support (batches need 2024-07-01-preview or later)."));
+    }
+
+    private static HttpResponseMessage AzureError(HttpStatusCode status, string code, string message) =>
+        Responses.Json(status, w =>
+        {
+            w.WriteStartObject();
+            w.WriteStartObject("error");
+            w.WriteString("code", code);
+            w.WriteString("message", message);
+            w.WriteEndObject();
+            w.WriteEndObject();
+        });
 
     protected override void Dispose(bool disposing)
     {

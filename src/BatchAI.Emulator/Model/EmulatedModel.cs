@@ -21,6 +21,14 @@ internal sealed class ModelAnswer
     public RequestRejection? Rejection { get; init; }
 }
 
+/// <summary>One turn of a conversation, reduced to what the emulated model reads.</summary>
+internal sealed class ModelMessage(string role, string text)
+{
+    public string Role { get; } = role;
+
+    public string Text { get; } = text;
+}
+
 internal sealed class RequestRejection(string message, string? param, string? code)
 {
     public string Message { get; } = message;
@@ -45,24 +53,34 @@ internal static class EmulatedModel
             return new ModelAnswer { Rejection = rejection };
         }
 
-        var model = body.GetProperty("model").GetString()!;
-        var messages = body.GetProperty("messages");
+        var messages = body.GetProperty("messages").EnumerateArray()
+            .Select(m => new ModelMessage(m.GetProperty("role").GetString()!, ContentText(m.GetProperty("content"))))
+            .ToList();
+        return Respond(body.GetProperty("model").GetString()!, messages, MaxTokens(body), SchemaOf(body), customId);
+    }
+
+    /// <summary>
+    /// The model's answer to a conversation, whichever protocol carried it: JSON that follows <paramref name="schema"/>
+    /// when one is given, else a text quoting the last user message; cut at <paramref name="maxTokens"/> (finish
+    /// reason <c>length</c>).
+    /// </summary>
+    public static ModelAnswer Respond(string model, IReadOnlyList<ModelMessage> messages, int? maxTokens, JsonElement? schema, string seed)
+    {
         var promptTokens = 3;
-        string lastUser = string.Empty;
-        foreach (var message in messages.EnumerateArray())
+        var lastUser = string.Empty;
+        foreach (var message in messages)
         {
-            var text = ContentText(message.GetProperty("content"));
-            promptTokens += 4 + Tokens(text);
-            if (message.GetProperty("role").GetString() == "user")
+            promptTokens += 4 + Tokens(message.Text);
+            if (message.Role == "user")
             {
-                lastUser = text;
+                lastUser = message.Text;
             }
         }
 
-        var content = SchemaOf(body) is { } schema ? SchemaAnswer(schema, customId) : TextAnswer(lastUser);
+        var content = schema is { } s ? SchemaAnswer(s, seed) : TextAnswer(lastUser);
         var completionTokens = Math.Max(1, Tokens(content));
         var finish = "stop";
-        if (MaxTokens(body) is { } max && completionTokens > max)
+        if (maxTokens is { } max && completionTokens > max)
         {
             content = content.Substring(0, Math.Min(content.Length, max * 4));
             completionTokens = max;
@@ -199,7 +217,8 @@ internal static class EmulatedModel
         return "[emulated] Reply to: " + line;
     }
 
-    private static string ContentText(JsonElement content)
+    /// <summary>The text of a message's content: a string, or the <c>text</c> of each part of an array.</summary>
+    public static string ContentText(JsonElement content)
     {
         if (content.ValueKind == JsonValueKind.String)
         {

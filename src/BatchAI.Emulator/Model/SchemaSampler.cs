@@ -213,11 +213,12 @@ internal sealed class SchemaSampler(JsonElement root, string seed)
         if (type.ValueKind == JsonValueKind.Array)
         {
             // ["string", "null"]: answer with the non-null type, as a model usually would.
-            var types = type.EnumerateArray().Select(t => t.GetString()).ToList();
+            var types = type.EnumerateArray().Select(t => t.GetString()?.ToLowerInvariant()).ToList();
             return types.FirstOrDefault(t => t != "null") ?? "null";
         }
 
-        return type.GetString();
+        // Gemini's schema dialect (an OpenAPI 3.0 subset) writes the types in capitals: OBJECT, STRING.
+        return type.GetString()?.ToLowerInvariant();
     }
 
     private static JsonElement FirstNonNull(JsonElement options) =>

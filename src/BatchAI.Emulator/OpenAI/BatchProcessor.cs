@@ -15,7 +15,7 @@ namespace BatchAI.Emulator.OpenAI;
 /// </summary>
 internal static class BatchProcessor
 {
-    public static BatchOutcome Process(EmulatorStore store, BatchSnapshot snapshot, long now)
+    public static BatchOutcome Process(EmulatorStore store, BatchSnapshot snapshot, long now, OpenAIFlavor flavor)
     {
         var record = snapshot.Record;
         var inputPath = store.ContentPath(record.InputFileId);
@@ -70,7 +70,7 @@ internal static class BatchProcessor
                 }
                 else
                 {
-                    WriteAnswered(outputWriter, requestId, customId, answer, created);
+                    WriteAnswered(outputWriter, requestId, customId, answer, created, flavor.ContentFilterResults);
                     EndLine(outputWriter, output);
                     outcome.Completed++;
                     outcome.InputTokens += answer.PromptTokens;
@@ -112,7 +112,7 @@ internal static class BatchProcessor
         writer.Reset(stream);
     }
 
-    private static void WriteAnswered(Utf8JsonWriter w, string requestId, string customId, ModelAnswer answer, long created)
+    private static void WriteAnswered(Utf8JsonWriter w, string requestId, string customId, ModelAnswer answer, long created, bool contentFilter)
     {
         w.WriteStartObject();
         w.WriteString("id", "batch_req_" + requestId);
@@ -127,6 +127,11 @@ internal static class BatchProcessor
         w.WriteString("model", answer.Model);
         w.WriteStartArray("choices");
         w.WriteStartObject();
+        if (contentFilter)
+        {
+            WriteContentFilter(w, "content_filter_results", jailbreak: false);
+        }
+
         w.WriteNumber("index", 0);
         w.WriteStartObject("message");
         w.WriteString("role", "assistant");
@@ -143,9 +148,42 @@ internal static class BatchProcessor
         w.WriteNumber("total_tokens", answer.PromptTokens + answer.CompletionTokens);
         w.WriteEndObject();
         w.WriteString("system_fingerprint", "batchai-emulator");
+        if (contentFilter)
+        {
+            w.WriteStartArray("prompt_filter_results");
+            w.WriteStartObject();
+            w.WriteNumber("prompt_index", 0);
+            WriteContentFilter(w, "content_filter_results", jailbreak: true);
+            w.WriteEndObject();
+            w.WriteEndArray();
+        }
+
         w.WriteEndObject();
         w.WriteEndObject();
         w.WriteNull("error");
+        w.WriteEndObject();
+    }
+
+    /// <summary>Azure's content-filter verdicts: every category "safe" (the emulated model writes nothing else).</summary>
+    private static void WriteContentFilter(Utf8JsonWriter w, string name, bool jailbreak)
+    {
+        w.WriteStartObject(name);
+        foreach (var category in new[] { "hate", "self_harm", "sexual", "violence" })
+        {
+            w.WriteStartObject(category);
+            w.WriteBoolean("filtered", false);
+            w.WriteString("severity", "safe");
+            w.WriteEndObject();
+        }
+
+        if (jailbreak)
+        {
+            w.WriteStartObject("jailbreak");
+            w.WriteBoolean("filtered", false);
+            w.WriteBoolean("detected", false);
+            w.WriteEndObject();
+        }
+
         w.WriteEndObject();
     }
 

@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text.Json;
 using BatchAI.Emulator.Model;
 using BatchAI.Emulator.State;
-using BatchAI.IO;
 
 namespace BatchAI.Emulator.OpenAI;
 
@@ -14,11 +13,10 @@ namespace BatchAI.Emulator.OpenAI;
 /// </summary>
 internal static class InputFileValidator
 {
-    public const int MaxRequests = 50_000;
-    public const long MaxBytes = 200L * 1024 * 1024;
+        public const long MaxBytes = 200L * 1024 * 1024;
     private const int MaxReportedErrors = 10;
 
-    public static BatchValidation Validate(string contentPath, string endpoint)
+    public static BatchValidation Validate(string contentPath, string endpoint, OpenAIFlavor flavor)
     {
         var validation = new BatchValidation();
         var length = new FileInfo(contentPath).Length;
@@ -40,13 +38,13 @@ internal static class InputFileValidator
             }
 
             validation.Total++;
-            if (validation.Total > MaxRequests)
+            if (validation.Total > flavor.MaxRequests)
             {
-                Add(validation, "too_many_tasks", string.Format(CultureInfo.InvariantCulture, "The batch has more than {0:N0} requests, the limit for one batch.", MaxRequests), null, null);
+                Add(validation, "too_many_tasks", string.Format(CultureInfo.InvariantCulture, "The batch has more than {0:N0} requests, the limit for one batch.", flavor.MaxRequests), null, null);
                 return validation;
             }
 
-            CheckLine(validation, text, lineNumber, endpoint, seen);
+            CheckLine(validation, text, lineNumber, endpoint, seen, flavor);
         }
 
         if (validation.Total == 0)
@@ -57,7 +55,7 @@ internal static class InputFileValidator
         return validation;
     }
 
-    private static void CheckLine(BatchValidation validation, string text, int line, string endpoint, HashSet<string> seen)
+    private static void CheckLine(BatchValidation validation, string text, int line, string endpoint, HashSet<string> seen, OpenAIFlavor flavor)
     {
         JsonDocument document;
         try
@@ -95,7 +93,7 @@ internal static class InputFileValidator
                 Add(validation, "invalid_request", "The method for this request must be POST.", "method", line);
             }
 
-            if (!root.TryGetProperty("url", out var url) || url.ValueKind != JsonValueKind.String || url.GetString() != endpoint)
+            if (!root.TryGetProperty("url", out var url) || url.ValueKind != JsonValueKind.String || flavor.Normalize(url.GetString()!) != flavor.Normalize(endpoint))
             {
                 Add(validation, "url_mismatch", "The provided URL for this request does not match the batch endpoint.", "url", line);
             }
@@ -112,7 +110,13 @@ internal static class InputFileValidator
             }
             else
             {
-                validation.Model ??= body.GetProperty("model").GetString();
+                var model = body.GetProperty("model").GetString();
+                if (flavor.OneModelPerFile && validation.Model is not null && validation.Model != model)
+                {
+                    Add(validation, "model_mismatch", $"The deployment '{model}' differs from '{validation.Model}' on an earlier line. All lines of a batch file must name the same Global Batch deployment.", "body.model", line);
+                }
+
+                validation.Model ??= model;
             }
         }
     }
@@ -122,19 +126,6 @@ internal static class InputFileValidator
         if (validation.Errors.Count < MaxReportedErrors)
         {
             validation.Errors.Add(new BatchErrorRecord { Code = code, Message = message, Param = param, Line = line });
-        }
-    }
-}
-
-/// <summary>The lines of an input file with their 1-based numbers and byte offsets (for re-reading in another order).</summary>
-internal static class InputLines
-{
-    public static IEnumerable<FileLine> Read(string path)
-    {
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
-        foreach (var line in LineFiles.Read(stream, includeUnterminatedLast: true))
-        {
-            yield return line;
         }
     }
 }

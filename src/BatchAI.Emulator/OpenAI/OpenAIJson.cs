@@ -7,7 +7,7 @@ namespace BatchAI.Emulator.OpenAI;
 /// <summary>OpenAI's object shapes, field for field as the OpenAPI spec's <c>OpenAIFile</c> and <c>Batch</c>.</summary>
 internal static class OpenAIJson
 {
-    public static void WriteFile(Utf8JsonWriter w, FileRecord file)
+    public static void WriteFile(Utf8JsonWriter w, FileRecord file, string status)
     {
         w.WriteStartObject();
         w.WriteString("id", file.Id);
@@ -17,7 +17,7 @@ internal static class OpenAIJson
         Responses.WriteNullableNumber(w, "expires_at", file.ExpiresAtMs is { } e ? Seconds(e) : null);
         w.WriteString("filename", file.Filename);
         w.WriteString("purpose", file.Purpose);
-        w.WriteString("status", "processed");
+        w.WriteString("status", status);
         w.WriteNull("status_details");
         w.WriteEndObject();
     }

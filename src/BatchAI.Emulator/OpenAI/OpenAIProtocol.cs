@@ -12,7 +12,7 @@ namespace BatchAI.Emulator.OpenAI;
 /// status values, validation, errors and list pagination. Only <c>/v1/chat/completions</c> batches can be created:
 /// that is the endpoint the emulated model answers.
 /// </summary>
-internal sealed class OpenAIProtocol(EmulatorStore store, EmulatorOptions options)
+internal sealed class OpenAIProtocol(EmulatorStore store, EmulatorOptions options, OpenAIFlavor flavor)
 {
     public const string ChatCompletions = "/v1/chat/completions";
     private const long MaxUploadBytes = 512L * 1024 * 1024;
@@ -52,12 +52,28 @@ internal sealed class OpenAIProtocol(EmulatorStore store, EmulatorOptions option
     {
         var header = request.Headers.Authorization;
         var key = header is not null && string.Equals(header.Scheme, "Bearer", StringComparison.OrdinalIgnoreCase) ? header.Parameter : null;
+        if (string.IsNullOrEmpty(key) && flavor.AcceptsApiKeyHeader && request.Headers.TryGetValues("api-key", out var values))
+        {
+            key = values.FirstOrDefault();
+        }
+
+        var wrong = !string.IsNullOrEmpty(key) && options.RequiredApiKey is { } required && !string.Equals(required, key, StringComparison.Ordinal);
+        if (flavor.AcceptsApiKeyHeader)
+        {
+            // Azure's gateway answers before the API does, in its own words.
+            return string.IsNullOrEmpty(key)
+                ? Responses.OpenAIError(HttpStatusCode.Unauthorized, "Access denied due to missing subscription key. Make sure to include subscription key when making requests to an API.", "invalid_request_error", code: "401")
+                : wrong
+                ? Responses.OpenAIError(HttpStatusCode.Unauthorized, "Access denied due to invalid subscription key or wrong API endpoint. Make sure to provide a valid key for an active subscription and use a correct regional API endpoint for your resource.", "invalid_request_error", code: "401")
+                : null;
+        }
+
         if (string.IsNullOrEmpty(key))
         {
             return Responses.OpenAIError(HttpStatusCode.Unauthorized, "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).", "invalid_request_error");
         }
 
-        if (options.RequiredApiKey is { } required && !string.Equals(required, key, StringComparison.Ordinal))
+        if (wrong)
         {
             // The real service shows the first and last characters only; so does the emulator.
             var masked = key!.Length <= 8 ? "***" : key.Substring(0, 3) + "***" + key.Substring(key.Length - 4);
@@ -124,7 +140,7 @@ internal sealed class OpenAIProtocol(EmulatorStore store, EmulatorOptions option
             : Array.IndexOf(UploadPurposes, purpose) < 0 ? BadRequest($"Invalid value for 'purpose': '{purpose}'. Expected one of {string.Join(", ", UploadPurposes)}.", "purpose")
             : filename is null ? BadRequest("Missing required parameter: 'file'.", "file")
             : purpose == "batch" && !filename.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase) ? BadRequest("Invalid file format for Batch API. Must be .jsonl", "file")
-            : expiresAfterSeconds is { } e && (e < 3600 || e > 2_592_000) ? BadRequest("Invalid 'expires_after.seconds': must be between 3600 and 2592000.", "expires_after")
+            : expiresAfterSeconds is { } e && (e < flavor.MinFileExpirySeconds || e > 2_592_000) ? BadRequest($"Invalid 'expires_after.seconds': must be between {flavor.MinFileExpirySeconds} and 2592000.", "expires_after")
             : null;
         if (problem is not null)
         {
@@ -145,7 +161,7 @@ internal sealed class OpenAIProtocol(EmulatorStore store, EmulatorOptions option
             ExpiresAtMs = expiresAfter is { } after ? now + (after * 1000) : null,
         };
         store.SaveFile(file);
-        return Responses.Ok(w => OpenAIJson.WriteFile(w, file));
+        return Responses.Ok(w => OpenAIJson.WriteFile(w, file, flavor.NewFilesPending ? "pending" : "processed"));
     }
 
     private HttpResponseMessage ListFiles(Uri uri)
@@ -171,11 +187,11 @@ internal sealed class OpenAIProtocol(EmulatorStore store, EmulatorOptions option
             files.Reverse();
         }
 
-        return Page(files, query, limit, f => f.Id, OpenAIJson.WriteFile, alwaysWriteCursorIds: true);
+        return Page(files, query, limit, f => f.Id, (w, f) => OpenAIJson.WriteFile(w, f, "processed"), alwaysWriteCursorIds: true);
     }
 
     private HttpResponseMessage RetrieveFile(string id) =>
-        store.GetFile(id) is { } file ? Responses.Ok(w => OpenAIJson.WriteFile(w, file)) : NoSuchFile(id);
+        store.GetFile(id) is { } file ? Responses.Ok(w => OpenAIJson.WriteFile(w, file, "processed")) : NoSuchFile(id);
 
     private HttpResponseMessage DeleteFile(string id)
     {
@@ -222,12 +238,12 @@ internal sealed class OpenAIProtocol(EmulatorStore store, EmulatorOptions option
                 return BadRequest("Missing required parameter: 'input_file_id'.", "input_file_id");
             }
 
-            if (endpoint is null || Array.IndexOf(BatchEndpoints, endpoint) < 0)
+            if (endpoint is null || Array.IndexOf(BatchEndpoints, flavor.Normalize(endpoint)) < 0)
             {
                 return BadRequest($"Invalid value for 'endpoint': expected one of {string.Join(", ", BatchEndpoints)}.", "endpoint");
             }
 
-            if (endpoint != ChatCompletions)
+            if (flavor.Normalize(endpoint) != ChatCompletions)
             {
                 return BadRequest($"The BatchAI emulator runs {ChatCompletions} batches only; '{endpoint}' is not emulated.", "endpoint");
             }
@@ -298,7 +314,7 @@ internal sealed class OpenAIProtocol(EmulatorStore store, EmulatorOptions option
                 var record = snapshot.Record;
                 record.CancelRequestedAtMs = options.Now();
                 // Cancelling while still validating: validate now, so the batch knows its requests.
-                record.Validation ??= InputFileValidator.Validate(store.ContentPath(record.InputFileId), record.Endpoint);
+                record.Validation ??= InputFileValidator.Validate(store.ContentPath(record.InputFileId), record.Endpoint, flavor);
                 store.SaveBatch(record);
                 snapshot = BatchSnapshot.At(record, options.Now());
             }
@@ -322,14 +338,14 @@ internal sealed class OpenAIProtocol(EmulatorStore store, EmulatorOptions option
             var snapshot = BatchSnapshot.At(record, now);
             if (record.Validation is null && now >= snapshot.ValidationEndsAt)
             {
-                record.Validation = InputFileValidator.Validate(store.ContentPath(record.InputFileId), record.Endpoint);
+                record.Validation = InputFileValidator.Validate(store.ContentPath(record.InputFileId), record.Endpoint, flavor);
                 store.SaveBatch(record);
                 snapshot = BatchSnapshot.At(record, now);
             }
 
             if (snapshot.HasResults && record.Outcome is null)
             {
-                record.Outcome = record.Validation is { Errors.Count: 0 } ? BatchProcessor.Process(store, snapshot, now) : new BatchOutcome();
+                record.Outcome = record.Validation is { Errors.Count: 0 } ? BatchProcessor.Process(store, snapshot, now, flavor) : new BatchOutcome();
                 store.SaveBatch(record);
             }
 

@@ -55,6 +55,40 @@ internal sealed class EmulatorStore
     public IEnumerable<BatchRecord> ListBatches() =>
         Directory.EnumerateFiles(_batches, "*.json").Select(Load<BatchRecord>).Where(b => b is not null).Select(b => b!);
 
+    /// <summary>The path of a protocol's own data file, e.g. <c>anthropic/msgbatch_x.results.jsonl</c>.</summary>
+    public string DataPath(string area, string id, string suffix)
+    {
+        var folder = Path.Combine(Root, area);
+        Directory.CreateDirectory(folder);
+        return Path.Combine(folder, Safe(id) + suffix);
+    }
+
+    public void SaveRecord<T>(string area, string id, T value) => Save(DataPath(area, id, ".json"), value);
+
+    public T? LoadRecord<T>(string area, string id)
+        where T : class => Load<T>(DataPath(area, id, ".json"));
+
+    public IEnumerable<T> ListRecords<T>(string area)
+        where T : class
+    {
+        var folder = Path.Combine(Root, area);
+        return Directory.Exists(folder)
+            ? Directory.EnumerateFiles(folder, "*.json").Select(Load<T>).Where(r => r is not null).Select(r => r!)
+            : [];
+    }
+
+    public bool DeleteRecord(string area, string id)
+    {
+        var path = DataPath(area, id, ".json");
+        if (!File.Exists(path))
+        {
+            return false;
+        }
+
+        File.Delete(path);
+        return true;
+    }
+
     private static void Save<T>(string path, T value) => AtomicFile.WriteAllBytes(path, JsonSerializer.SerializeToUtf8Bytes(value, JsonOptions));
 
     private static T? Load<T>(string path)
