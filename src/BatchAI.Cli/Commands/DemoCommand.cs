@@ -20,7 +20,9 @@ internal static class DemoCommand
     {
         var output = new Option<string>("--out", "-o") { Description = "Where to write the results.", DefaultValueFactory = _ => "batchai-demo-results.csv" };
         var processing = new Option<double?>("--processing-seconds") { Description = "How long the emulated batch takes (default 2)." };
-        var command = new Command("demo", "Run the bundled sample of support tickets through submit, wait and receive on the in-process emulator.") { output, processing };
+        var provider = CommonOptions.Provider();
+        provider.Description = "The provider whose emulated Batch API runs the demo.";
+        var command = new Command("demo", "Run the bundled sample of support tickets through submit, wait and receive on the in-process emulator.") { output, processing, provider };
         command.SetAction((parse, cancellationToken) => CliContext.RunAsync(parse, host, async context =>
         {
             var samples = Path.Combine(AppContext.BaseDirectory, "samples");
@@ -34,24 +36,26 @@ internal static class DemoCommand
             say.WriteLine($"  store   {store}");
             say.WriteLine();
 
+            var kind = ProviderNames.Parse(parse.GetValue(provider)!);
+            var model = ProviderNames.ExampleModel(kind);
             using var service = host.CreateService(store, parse.GetValue(processing) ?? 2);
             var options = new RequestOptions
             {
                 Prompt = PromptTemplate.Parse(Prompt),
                 SystemPrompt = System,
-                Model = "gpt-4o-mini",
+                Model = model,
                 IdColumn = "ticket_id",
                 MaxOutputTokens = 300,
                 Schema = ResponseSchema.FromFile(schemaPath),
             };
-            var definition = new JobDefinition { Name = "demo", Input = "tickets.csv", Connection = new ProviderConnection { UseEmulator = true } };
+            var definition = new JobDefinition { Name = "demo", Input = "tickets.csv", Connection = new ProviderConnection { Provider = kind, UseEmulator = true } };
             BatchJob job;
             using (var records = RecordFiles.Open(input))
             {
                 job = await RecordSubmission.SubmitAsync(service, records, options, definition, context.Reporter, cancellationToken).ConfigureAwait(false);
             }
 
-            say.WriteLine($"1. Submitted {job.RequestCount} tickets as job {job.Id}, one OpenAI batch of {job.Batches[0].Requests} requests.");
+            say.WriteLine($"1. Submitted {job.RequestCount} tickets as job {job.Id}, one {ProviderNames.DisplayName(kind)} batch of {job.Batches[0].Requests} requests.");
             var outcome = await service.WaitAsync(job.Id, new WaitOptions { FirstPollInterval = TimeSpan.FromSeconds(0.5) }, null, context.Reporter, cancellationToken).ConfigureAwait(false);
             say.WriteLine($"2. Waited until the batch was final: {outcome.Job.BatchSummary}.");
 
@@ -71,8 +75,8 @@ internal static class DemoCommand
             }
 
             say.WriteLine();
-            say.WriteLine("The answers are emulated (deterministic, schema-valid). Against OpenAI the same commands are:");
-            say.WriteLine("  batchai submit --input tickets.csv --model gpt-4o-mini --id-column ticket_id --schema ticket-triage.schema.json --prompt \"...\" --name tickets");
+            say.WriteLine($"The answers are emulated (deterministic, schema-valid). Against {ProviderNames.DisplayName(kind)} the same commands are:");
+            say.WriteLine($"  batchai submit --provider {ProviderNames.CommandLineName(kind)} --input tickets.csv --model {model} --id-column ticket_id --schema ticket-triage.schema.json --prompt \"...\" --name tickets");
             say.WriteLine("  batchai wait tickets && batchai receive tickets --out results.csv");
             return summary.Total == summary.Succeeded ? ExitCodes.Success : ExitCodes.Failure;
         }));

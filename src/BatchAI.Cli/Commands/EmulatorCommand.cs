@@ -13,7 +13,7 @@ internal static class EmulatorCommand
         var port = new Option<int>("--port") { Description = "The port on 127.0.0.1; 0 picks a free one (printed).", DefaultValueFactory = _ => 8080 };
         var processing = new Option<double?>("--processing-seconds") { Description = $"How long each batch takes (default: {CliHost.ProcessingVariable}, else 3)." };
         var state = new Option<string?>("--state") { Description = "Keep files and batches in this folder across restarts (default: a temporary folder, removed on exit)." };
-        var command = new Command("emulator", "Serve the emulated batch APIs on 127.0.0.1 (OpenAI: <url>/v1). Stop with Ctrl+C.") { port, processing, state };
+        var command = new Command("emulator", "Serve the emulated batch APIs of OpenAI (<url>/v1), Anthropic, Gemini and Azure OpenAI (<url>) on 127.0.0.1. Stop with Ctrl+C.") { port, processing, state };
         command.SetAction((parse, cancellationToken) => CliContext.RunAsync(parse, host, async context =>
         {
             var seconds = parse.GetValue(processing);
@@ -30,6 +30,11 @@ internal static class EmulatorCommand
             });
             await using var server = await EmulatorServer.StartAsync(emulator, parse.GetValue(port), cancellationToken).ConfigureAwait(false);
             context.Out.WriteLine(string.Format(CultureInfo.InvariantCulture, "BatchAI emulator listening on {0} (OpenAI base URL: {1}); batches take {2:0.###} s. State in {3}. Stop with Ctrl+C.", server.Root, server.OpenAIBaseUrl, emulator.Options.ProcessingTime.TotalSeconds, emulator.StateDirectory));
+            var root = server.Root.AbsoluteUri.TrimEnd('/');
+            context.Out.WriteLine($"  --provider openai       --base-url {server.OpenAIBaseUrl}");
+            context.Out.WriteLine($"  --provider anthropic    --base-url {root}");
+            context.Out.WriteLine($"  --provider gemini       --base-url {root}");
+            context.Out.WriteLine($"  --provider azure-openai --base-url {root}");
             await context.Out.FlushAsync(cancellationToken).ConfigureAwait(false);
             try
             {

@@ -12,9 +12,8 @@ internal static class SubmitCommand
     public static Command Create(CliHost host)
     {
         var input = new Option<string>("--input", "-i") { Description = "The records: a .csv, .tsv or .jsonl file.", Required = true };
-        var provider = new Option<string>("--provider") { Description = "The provider whose Batch API runs the job.", DefaultValueFactory = _ => "openai" };
-        provider.AcceptOnlyFromAmong("openai");
-        var model = new Option<string>("--model", "-m") { Description = "The model, e.g. gpt-4o-mini.", Required = true };
+        var provider = CommonOptions.Provider();
+        var model = new Option<string>("--model", "-m") { Description = "The model, e.g. gpt-4o-mini or claude-haiku-4-5; for azure-openai the name of a Global Batch deployment.", Required = true };
         var prompt = new Option<string?>("--prompt", "-p") { Description = "The prompt, with {Column} placeholders ({{ and }} for literal braces)." };
         var promptColumn = new Option<string?>("--prompt-column") { Description = "A column that holds the whole prompt (instead of --prompt)." };
         var system = new Option<string?>("--system") { Description = "System instructions sent with every request." };
@@ -23,12 +22,13 @@ internal static class SubmitCommand
         var maxTokens = new Option<int?>("--max-tokens") { Description = "The most output tokens per answer." };
         var temperature = new Option<double?>("--temperature") { Description = "Sampling temperature, 0 to 2." };
         var name = new Option<string?>("--name", "-n") { Description = "A name to address the job by, e.g. tickets-nightly." };
-        var baseUrl = new Option<string?>("--base-url") { Description = "The provider's base URL as its SDK takes it, e.g. http://127.0.0.1:8080/v1 (batchai emulator, a gateway, a compatible server)." };
+        var baseUrl = new Option<string?>("--base-url") { Description = "The provider's base URL as its SDK takes it: OpenAI http://host/v1, Anthropic and Gemini http://host, Azure the resource endpoint (default AZURE_OPENAI_ENDPOINT). For batchai emulator, a gateway or a compatible server." };
+        var apiVersion = new Option<string?>("--api-version") { Description = "azure-openai: a dated API version (e.g. 2024-10-21) for the legacy routes; default the v1 routes. gemini: v1beta (default) or v1." };
         var emulator = new Option<bool>("--emulator") { Description = "Run on the in-process emulator (no network, no key, no cost)." };
         var json = CommonOptions.Json();
         var command = new Command("submit", "Prepare requests from a file of records and submit them as batch jobs. The last line of output is the job id.")
         {
-            input, provider, model, prompt, promptColumn, system, idColumn, schema, maxTokens, temperature, name, baseUrl, emulator, json,
+            input, provider, model, prompt, promptColumn, system, idColumn, schema, maxTokens, temperature, name, baseUrl, apiVersion, emulator, json,
         };
         command.SetAction((parse, cancellationToken) => CliContext.RunAsync(parse, host, async context =>
         {
@@ -53,7 +53,14 @@ internal static class SubmitCommand
             {
                 Name = parse.GetValue(name),
                 Input = Path.GetFileName(path),
-                Connection = new ProviderConnection { Provider = ProviderKind.OpenAI, BaseUrl = parse.GetValue(baseUrl), UseEmulator = parse.GetValue(emulator), ApiKey = context.ApiKey },
+                Connection = new ProviderConnection
+                {
+                    Provider = ProviderNames.Parse(parse.GetValue(provider)!),
+                    BaseUrl = parse.GetValue(baseUrl),
+                    ApiVersion = parse.GetValue(apiVersion),
+                    UseEmulator = parse.GetValue(emulator),
+                    ApiKey = context.ApiKey,
+                },
             };
             using var service = context.Service();
             using var records = RecordFiles.Open(path);
@@ -64,7 +71,7 @@ internal static class SubmitCommand
             }
             else
             {
-                context.Out.WriteLine($"Submitted {JobOutput.N(job.RequestCount)} request(s) in {job.Batches.Count} batch(es) to {job.Provider}{(job.Emulated ? " (in-process emulator)" : string.Empty)} as job {job}.");
+                context.Out.WriteLine($"Submitted {JobOutput.N(job.RequestCount)} request(s) in {job.Batches.Count} batch(es) to {ProviderNames.DisplayName(job.Provider)}{(job.Emulated ? " (in-process emulator)" : string.Empty)} as job {job}.");
                 context.Out.WriteLine($"Follow it with: batchai status {job.Id}   or wait for it: batchai wait {job.Id}");
                 context.Out.WriteLine(job.Id);
             }

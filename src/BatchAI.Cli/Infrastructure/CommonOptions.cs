@@ -29,6 +29,14 @@ internal static class CommonOptions
         Recursive = true,
     };
 
+    /// <summary><c>--provider openai|anthropic|gemini|azure-openai</c>.</summary>
+    public static Option<string> Provider()
+    {
+        var option = new Option<string>("--provider") { Description = "The provider whose Batch API runs the job.", DefaultValueFactory = _ => "openai" };
+        option.AcceptOnlyFromAmong([.. Providers.ProviderNames.CommandLineNames]);
+        return option;
+    }
+
     public static Option<bool> Json() => new("--json") { Description = "Write JSON to standard output instead of text." };
 
     public static Argument<string> Job() => new("job") { Description = "The job's id, or the name given at submit (the newest job of that name)." };

@@ -34,9 +34,10 @@ public sealed class NewBatchRequestCommand : PSCmdlet
     [ValidateNotNullOrEmpty]
     public string PromptColumn { get; set; } = string.Empty;
 
-    /// <summary>The model, e.g. gpt-4o-mini.</summary>
+    /// <summary>The model, e.g. gpt-4o-mini or claude-haiku-4-5; for Azure OpenAI the name of a Global Batch deployment.</summary>
     [Parameter(Mandatory = true)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(ModelCompleter))]
     public string Model { get; set; } = string.Empty;
 
     /// <summary>System instructions sent with every request.</summary>

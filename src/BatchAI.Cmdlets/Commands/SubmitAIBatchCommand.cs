@@ -28,13 +28,21 @@ public sealed class SubmitAIBatchCommand : JobCmdlet
     [Parameter]
     public string? Name { get; set; }
 
-    /// <summary>The provider whose Batch API runs the job.</summary>
+    /// <summary>The provider whose Batch API runs the job (with -Emulator: the provider the emulator plays).</summary>
     [Parameter(ParameterSetName = ProviderSet)]
+    [Parameter(ParameterSetName = EmulatorSet)]
     public ProviderKind Provider { get; set; } = ProviderKind.OpenAI;
 
-    /// <summary>The provider's base URL as its SDK takes it (batchai emulator, a gateway, a compatible server).</summary>
+    /// <summary>
+    /// The provider's base URL as its SDK takes it: OpenAI http://host/v1, Anthropic and Gemini http://host, Azure OpenAI
+    /// the resource endpoint (default: AZURE_OPENAI_ENDPOINT). For batchai emulator, a gateway or a compatible server.
+    /// </summary>
     [Parameter(ParameterSetName = ProviderSet)]
     public string? BaseUrl { get; set; }
+
+    /// <summary>Azure OpenAI: a dated API version (e.g. 2024-10-21) selects the legacy routes; default the v1 routes. Gemini: v1beta (default) or v1.</summary>
+    [Parameter(ParameterSetName = ProviderSet)]
+    public string? ApiVersion { get; set; }
 
     /// <summary>Run on the in-process emulator: no network, no key, no cost.</summary>
     [Parameter(Mandatory = true, ParameterSetName = EmulatorSet)]
@@ -46,7 +54,14 @@ public sealed class SubmitAIBatchCommand : JobCmdlet
         {
             Name = Name,
             Input = "PowerShell pipeline",
-            Connection = new ProviderConnection { Provider = Provider, BaseUrl = BaseUrl, UseEmulator = Emulator.IsPresent, ApiKey = PlainApiKey() },
+            Connection = new ProviderConnection
+            {
+                Provider = Provider,
+                BaseUrl = BaseUrl,
+                ApiVersion = ApiVersion,
+                UseEmulator = Emulator.IsPresent,
+                ApiKey = PlainApiKey(),
+            },
         };
         try
         {

@@ -29,8 +29,13 @@ public sealed class BatchResult
     /// <summary>The answer as compact JSON, when it is JSON (always, for requests with a schema that succeeded).</summary>
     public string? Json { get; internal set; }
 
+    /// <summary>Input tokens, all of them (cached ones included), as the provider reported.</summary>
     public int? InputTokens { get; internal set; }
 
+    /// <summary>The part of <see cref="InputTokens"/> read from the provider's prompt cache, when reported.</summary>
+    public int? CachedInputTokens { get; internal set; }
+
+    /// <summary>Output tokens, reasoning or thinking tokens included (they are billed as output).</summary>
     public int? OutputTokens { get; internal set; }
 
     public string? ErrorCode { get; internal set; }

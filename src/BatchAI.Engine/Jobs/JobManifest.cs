@@ -24,6 +24,9 @@ internal sealed class JobManifest
     /// <summary>The base URL given at submit, if any (never with credentials: those are refused at submit).</summary>
     public string? BaseUrl { get; set; }
 
+    /// <summary>The API version given at submit (Azure's dated routes, Gemini's v1), if any.</summary>
+    public string? ApiVersion { get; set; }
+
     public bool Emulator { get; set; }
 
     /// <summary>What the requests were made from (an input file's name), for people reading the job.</summary>
@@ -43,7 +46,7 @@ internal sealed class JobManifest
     public DateTimeOffset? ReceivedAt { get; set; }
 
     public ProviderConnection Connection(string? apiKey) =>
-        new() { Provider = Provider, BaseUrl = BaseUrl, UseEmulator = Emulator, ApiKey = apiKey };
+        new() { Provider = Provider, BaseUrl = BaseUrl, ApiVersion = ApiVersion, UseEmulator = Emulator, ApiKey = apiKey };
 }
 
 /// <summary>One provider batch of a job: its input part on disk and what the provider said of it last.</summary>

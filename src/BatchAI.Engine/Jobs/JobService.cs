@@ -45,7 +45,8 @@ public sealed class JobService : IDisposable
             Name = definition.Name,
             CreatedAt = Clock.UtcNow,
             Provider = connection.Provider,
-            BaseUrl = string.IsNullOrWhiteSpace(connection.BaseUrl) ? null : connection.BaseUrl!.Trim(),
+            BaseUrl = connection.EffectiveBaseUrl(),
+            ApiVersion = string.IsNullOrWhiteSpace(connection.ApiVersion) ? null : connection.ApiVersion!.Trim(),
             Emulator = connection.UseEmulator,
             Input = definition.Input,
         };
@@ -352,6 +353,9 @@ public sealed class JobService : IDisposable
                     PartIndex = part.Index,
                     PartCount = total,
                     FilePath = ledger.PartPath(part),
+                    Model = part.Model,
+                    Requests = part.Requests,
+                    Bytes = part.Bytes,
                     UploadedFileId = part.FileId,
                 };
                 var remote = await provider.SubmitAsync(

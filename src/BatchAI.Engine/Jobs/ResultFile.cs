@@ -26,6 +26,11 @@ internal static class ResultFile
             writer.WriteNumber("inputTokens", input);
         }
 
+        if (line.CachedInputTokens is { } cached)
+        {
+            writer.WriteNumber("cachedInputTokens", cached);
+        }
+
         if (line.OutputTokens is { } output)
         {
             writer.WriteNumber("outputTokens", output);
@@ -86,6 +91,7 @@ internal static class ResultFile
             Status = (ResultStatus)Enum.Parse(typeof(ResultStatus), Text("status")!),
             Text = Text("text"),
             InputTokens = Number("inputTokens"),
+            CachedInputTokens = Number("cachedInputTokens"),
             OutputTokens = Number("outputTokens"),
             ErrorCode = Text("errorCode"),
             ErrorMessage = Text("errorMessage"),

@@ -21,6 +21,7 @@ internal static class ResultJoiner
         {
             Output = line.Text,
             InputTokens = line.InputTokens,
+            CachedInputTokens = line.CachedInputTokens,
             OutputTokens = line.OutputTokens,
             ErrorCode = line.ErrorCode,
             ErrorMessage = line.ErrorMessage,
@@ -71,6 +72,9 @@ internal static class ResultJoiner
         {
             BatchState.Failed => (ResultStatus.Failed, "batch_failed", string.Format(CultureInfo.InvariantCulture, "The provider rejected batch {0} as a whole: {1}", batch, string.Join("; ", part.Errors))),
             BatchState.Canceled when part.BatchId is null => (ResultStatus.Canceled, "batch_cancelled", "The job was canceled before this request's batch was submitted."),
+            // Gemini returns nothing for a canceled or expired batch: every request of it ends that way.
+            BatchState.Canceled => (ResultStatus.Canceled, "batch_cancelled", string.Format(CultureInfo.InvariantCulture, "Batch {0} was canceled before this request ran.", batch)),
+            BatchState.Expired => (ResultStatus.Expired, "batch_expired", string.Format(CultureInfo.InvariantCulture, "Batch {0} expired before this request ran.", batch)),
             _ => (ResultStatus.Failed, "missing_result", string.Format(CultureInfo.InvariantCulture, "The provider returned no result for this request, although batch {0} is {1}.", batch, part?.State)),
         };
         return new BatchResult(request.Source, request.CustomId, status)

@@ -32,8 +32,13 @@ internal sealed class ResultLine
 
     public string? Text { get; init; }
 
+    /// <summary>All input tokens, cached ones included.</summary>
     public int? InputTokens { get; init; }
 
+    /// <summary>Input tokens read from the provider's prompt cache (billed lower), when reported.</summary>
+    public int? CachedInputTokens { get; init; }
+
+    /// <summary>All output tokens, reasoning ones included.</summary>
     public int? OutputTokens { get; init; }
 
     public string? ErrorCode { get; init; }
@@ -61,6 +66,13 @@ internal sealed class PartSubmission
     public int PartCount { get; init; }
 
     public string FilePath { get; init; } = string.Empty;
+
+    /// <summary>The model every request of the part names (one model per part).</summary>
+    public string Model { get; init; } = string.Empty;
+
+    public int Requests { get; init; }
+
+    public long Bytes { get; init; }
 
     /// <summary>A file uploaded by an earlier, interrupted attempt; the upload is not repeated.</summary>
     public string? UploadedFileId { get; init; }

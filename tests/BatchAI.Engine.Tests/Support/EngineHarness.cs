@@ -48,18 +48,19 @@ internal sealed class EngineHarness : IDisposable
         return options;
     }
 
-    public static JobDefinition Emulated(string? name = null) => new() { Name = name, Connection = new ProviderConnection { UseEmulator = true } };
+    public static JobDefinition Emulated(string? name = null, ProviderKind provider = ProviderKind.OpenAI) =>
+        new() { Name = name, Connection = new ProviderConnection { Provider = provider, UseEmulator = true } };
 
-    public async Task<BatchJob> SubmitFileAsync(string path, RequestOptions? options = null, string? name = null)
+    public async Task<BatchJob> SubmitFileAsync(string path, RequestOptions? options = null, string? name = null, ProviderKind provider = ProviderKind.OpenAI)
     {
         using var records = RecordFiles.Open(path);
-        return await RecordSubmission.SubmitAsync(Service, records, options ?? Options(), Emulated(name), Reporter, CancellationToken.None);
+        return await RecordSubmission.SubmitAsync(Service, records, options ?? Options(), Emulated(name, provider), Reporter, CancellationToken.None);
     }
 
-    public async Task<BatchJob> SubmitAsync(IEnumerable<BatchRequest> requests, string? name = null, JobService? service = null)
+    public async Task<BatchJob> SubmitAsync(IEnumerable<BatchRequest> requests, string? name = null, JobService? service = null, ProviderKind provider = ProviderKind.OpenAI)
     {
         service ??= Service;
-        using var draft = service.CreateDraft(Emulated(name), Reporter);
+        using var draft = service.CreateDraft(Emulated(name, provider), Reporter);
         foreach (var request in requests)
         {
             Assert.Empty(draft.Add(request));

@@ -1,29 +1,37 @@
-using System.Net;
-using System.Net.Http.Headers;
-using System.Runtime.CompilerServices;
-using System.Text;
-using System.Text.Json;
+using BatchAI.Hosting;
 using BatchAI.Providers.Http;
 
 namespace BatchAI.Providers.OpenAI;
 
-/// <summary>The OpenAI Files and Batches endpoints that BatchAI uses, over the redacting, retrying pipeline.</summary>
-internal sealed class OpenAIApi(HttpClient http, SecretRedactor redactor, string providerName = "OpenAI")
+/// <summary>
+/// The OpenAI Files and Batches endpoints that BatchAI uses, over the redacting, retrying pipeline. Azure OpenAI
+/// speaks the same protocol; its uploads may answer <c>pending</c>, and the file must read <c>processed</c> before a
+/// batch can use it.
+/// </summary>
+internal sealed class OpenAIApi(ProviderHttp http, IClock? clock = null)
 {
+    private static readonly TimeSpan MaxFileWait = TimeSpan.FromMinutes(10);
+
     public async Task<string> UploadBatchFileAsync(string path, string filename, CancellationToken cancellationToken)
     {
-        using var form = new MultipartFormDataContent("batchai-" + Guid.NewGuid().ToString("N"));
-        form.Add(new StringContent("batch"), "purpose");
-        form.Add(new FileUploadContent(path, "application/jsonl"), "file", filename);
-        using var response = await http.PostAsync("files", form, cancellationToken).ConfigureAwait(false);
-        using var json = await ReadJsonAsync(response, $"Uploading {filename}", cancellationToken).ConfigureAwait(false);
-        return Required(json.RootElement, "id", "file upload");
+        string id;
+        string? status;
+        using (var form = new MultipartFormDataContent("batchai-" + Guid.NewGuid().ToString("N")))
+        {
+            form.Add(new StringContent("batch"), "purpose");
+            form.Add(new FileUploadContent(path, "application/jsonl"), "file", filename);
+            using var json = await http.SendJsonAsync(HttpMethod.Post, "files", form, $"Uploading {filename}", cancellationToken).ConfigureAwait(false);
+            id = ProviderHttp.Required(json.RootElement, "id", "file upload");
+            status = json.RootElement.StringOrNull("status");
+        }
+
+        await WaitUntilProcessedAsync(id, status, cancellationToken).ConfigureAwait(false);
+        return id;
     }
 
     public async Task<OpenAIBatch> CreateBatchAsync(string inputFileId, string endpoint, IReadOnlyDictionary<string, string> metadata, CancellationToken cancellationToken)
     {
-        var body = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(body))
+        var content = ProviderHttp.JsonContent(writer =>
         {
             writer.WriteStartObject();
             writer.WriteString("input_file_id", inputFileId);
@@ -37,98 +45,49 @@ internal sealed class OpenAIApi(HttpClient http, SecretRedactor redactor, string
 
             writer.WriteEndObject();
             writer.WriteEndObject();
-        }
-
-        using var content = new ByteArrayContent(body.ToArray());
-        content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-        using var response = await http.PostAsync("batches", content, cancellationToken).ConfigureAwait(false);
-        using var json = await ReadJsonAsync(response, $"Creating a batch from {inputFileId}", cancellationToken).ConfigureAwait(false);
+        });
+        using var json = await http.SendJsonAsync(HttpMethod.Post, "batches", content, $"Creating a batch from {inputFileId}", cancellationToken).ConfigureAwait(false);
         return OpenAIBatch.Parse(json.RootElement);
     }
 
     public async Task<OpenAIBatch> GetBatchAsync(string batchId, CancellationToken cancellationToken)
     {
-        using var response = await http.GetAsync("batches/" + Uri.EscapeDataString(batchId), cancellationToken).ConfigureAwait(false);
-        using var json = await ReadJsonAsync(response, $"Reading batch {batchId}", cancellationToken).ConfigureAwait(false);
+        using var json = await http.SendJsonAsync(HttpMethod.Get, "batches/" + Uri.EscapeDataString(batchId), null, $"Reading batch {batchId}", cancellationToken).ConfigureAwait(false);
         return OpenAIBatch.Parse(json.RootElement);
     }
 
     public async Task<OpenAIBatch> CancelBatchAsync(string batchId, CancellationToken cancellationToken)
     {
-        using var response = await http.PostAsync("batches/" + Uri.EscapeDataString(batchId) + "/cancel", null, cancellationToken).ConfigureAwait(false);
-        using var json = await ReadJsonAsync(response, $"Canceling batch {batchId}", cancellationToken).ConfigureAwait(false);
+        using var json = await http.SendJsonAsync(HttpMethod.Post, "batches/" + Uri.EscapeDataString(batchId) + "/cancel", null, $"Canceling batch {batchId}", cancellationToken).ConfigureAwait(false);
         return OpenAIBatch.Parse(json.RootElement);
     }
 
     /// <summary>The lines of a file, streamed: only the current line is in memory.</summary>
-    public async IAsyncEnumerable<string> ReadFileLinesAsync(string fileId, [EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Get, "files/" + Uri.EscapeDataString(fileId) + "/content");
-        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
-        if (!response.IsSuccessStatusCode)
-        {
-            throw await ErrorAsync(response, $"Downloading file {fileId}").ConfigureAwait(false);
-        }
+    public IAsyncEnumerable<string> ReadFileLinesAsync(string fileId, CancellationToken cancellationToken) =>
+        http.ReadLinesAsync("files/" + Uri.EscapeDataString(fileId) + "/content", $"Downloading file {fileId}", cancellationToken);
 
-        using var stream = await response.Content.ReadAsStreamAsync().ConfigureAwait(false);
-        using var reader = new StreamReader(stream, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16);
-        string? line;
-        while ((line = await reader.ReadLineAsync().ConfigureAwait(false)) is not null)
+    /// <summary>Azure reports a fresh upload as <c>pending</c> (or <c>uploaded</c>, <c>running</c>) until it has checked it.</summary>
+    private async Task WaitUntilProcessedAsync(string fileId, string? status, CancellationToken cancellationToken)
+    {
+        var delay = TimeSpan.FromSeconds(1);
+        var waited = TimeSpan.Zero;
+        while (status is "pending" or "uploaded" or "running")
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            if (line.Length > 0)
+            if (waited >= MaxFileWait)
             {
-                yield return line;
+                throw new BatchAIException(ErrorKind.Unavailable, "ProviderFileNotReady", $"{http.ProviderName} still reports file {fileId} as '{status}' after {MaxFileWait.TotalMinutes:0} minutes. Run the submit again later: the upload is recorded and will not be repeated.");
             }
-        }
-    }
 
-    private static string Required(JsonElement element, string property, string what) =>
-        element.TryGetProperty(property, out var value) && value.ValueKind == JsonValueKind.String
-            ? value.GetString()!
-            : throw new BatchAIException(ErrorKind.Protocol, "ProviderAnswerInvalid", $"The {what} answer has no '{property}'.");
-
-    private async Task<JsonDocument> ReadJsonAsync(HttpResponseMessage response, string operation, CancellationToken cancellationToken)
-    {
-        if (!response.IsSuccessStatusCode)
-        {
-            throw await ErrorAsync(response, operation).ConfigureAwait(false);
+            await (clock ?? SystemClock.Instance).Delay(delay, cancellationToken).ConfigureAwait(false);
+            waited += delay;
+            delay = TimeSpan.FromSeconds(Math.Min(10, delay.TotalSeconds * 2));
+            using var json = await http.SendJsonAsync(HttpMethod.Get, "files/" + Uri.EscapeDataString(fileId), null, $"Reading file {fileId}", cancellationToken).ConfigureAwait(false);
+            status = json.RootElement.StringOrNull("status");
         }
 
-        try
+        if (status is "error" or "failed" or "deleted" or "deleting")
         {
-            using var stream = await response.Content.ReadAsStreamAsync().ConfigureAwait(false);
-            return await JsonDocument.ParseAsync(stream, cancellationToken: cancellationToken).ConfigureAwait(false);
+            throw new BatchAIException(ErrorKind.InvalidInput, "ProviderFileRejected", $"{http.ProviderName} rejected the uploaded file {fileId} (status '{status}').");
         }
-        catch (JsonException ex)
-        {
-            throw new BatchAIException(ErrorKind.Protocol, "ProviderAnswerInvalid", $"{operation}: {providerName} answered with something that is not JSON ({ex.Message}).");
-        }
-    }
-
-    /// <summary>Turns an error answer into an exception naming the operation and quoting the provider's message, redacted.</summary>
-    private async Task<ProviderException> ErrorAsync(HttpResponseMessage response, string operation)
-    {
-        var body = await response.Content.ReadAsStringAsync().ConfigureAwait(false);
-        string? message = null;
-        string? code = null;
-        try
-        {
-            using var json = JsonDocument.Parse(body);
-            if (json.RootElement.ValueKind == JsonValueKind.Object && json.RootElement.TryGetProperty("error", out var error))
-            {
-                message = error.ValueKind == JsonValueKind.String ? error.GetString() : error.StringOrNull("message");
-                code = error.StringOrNull("code") ?? error.StringOrNull("type");
-            }
-        }
-        catch (JsonException)
-        {
-            // A gateway's HTML error page: quote its start below.
-        }
-
-        message ??= body.Length > 200 ? body.Substring(0, 200) + "…" : body;
-        var status = (int)response.StatusCode;
-        var hint = response.StatusCode == HttpStatusCode.Unauthorized ? " Check the API key (OPENAI_API_KEY or -ApiKey / --api-key)." : string.Empty;
-        return new ProviderException(response.StatusCode, code, redactor.Redact($"{operation} failed: {providerName} answered {status} {response.ReasonPhrase}: {message}{hint}"));
     }
 }

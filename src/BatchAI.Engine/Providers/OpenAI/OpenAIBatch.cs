@@ -27,9 +27,10 @@ internal sealed class OpenAIBatch
         var batch = new OpenAIBatch
         {
             Id = json.StringOrNull("id") ?? string.Empty,
-            Status = json.StringOrNull("status") ?? string.Empty,
-            OutputFileId = json.StringOrNull("output_file_id"),
-            ErrorFileId = json.StringOrNull("error_file_id"),
+            // Azure's own examples write "Validating" and "" for files not there yet: read both as OpenAI means them.
+            Status = json.StringOrNull("status")?.ToLowerInvariant() ?? string.Empty,
+            OutputFileId = NullIfEmpty(json.StringOrNull("output_file_id")),
+            ErrorFileId = NullIfEmpty(json.StringOrNull("error_file_id")),
         };
         if (batch.Id.Length == 0 || batch.Status.Length == 0)
         {
@@ -57,6 +58,8 @@ internal sealed class OpenAIBatch
 
         return batch;
     }
+
+    private static string? NullIfEmpty(string? text) => string.IsNullOrEmpty(text) ? null : text;
 
     /// <summary>OpenAI's status words in neutral terms; an unknown word is treated as still running.</summary>
     public BatchState NeutralState => Status switch

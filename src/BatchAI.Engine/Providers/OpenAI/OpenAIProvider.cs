@@ -8,15 +8,24 @@ namespace BatchAI.Providers.OpenAI;
 /// <summary>
 /// OpenAI's Batch API: requests become <c>/v1/chat/completions</c> lines, a part is uploaded to <c>/v1/files</c>
 /// and run as one batch with a 24-hour completion window, and results stream back from its output and error files.
+/// Azure OpenAI runs the same protocol (the model being a deployment name), as do OpenAI-compatible servers.
 /// </summary>
-internal sealed class OpenAIProvider(OpenAIApi api, IDisposable? owned = null) : IBatchProvider
+internal sealed class OpenAIProvider(OpenAIApi api, IDisposable? owned = null, ProviderKind kind = ProviderKind.OpenAI, string endpoint = OpenAIProvider.DefaultEndpoint) : IBatchProvider
 {
-    public const string Endpoint = "/v1/chat/completions";
+    public const string DefaultEndpoint = "/v1/chat/completions";
+
+    /// <summary>Azure's dated API versions name the endpoint without the version prefix.</summary>
+    public const string AzureDatedEndpoint = "/chat/completions";
 
     /// <summary>50,000 requests and 200 MB per batch (OpenAI's limits; 200 MB read as 200,000,000 bytes to be safe).</summary>
     public static readonly ProviderLimits DefaultLimits = new(50_000, 200_000_000);
 
-    public ProviderKind Kind => ProviderKind.OpenAI;
+    /// <summary>Azure OpenAI: 100,000 requests and 200 MB per file.</summary>
+    public static readonly ProviderLimits AzureLimits = new(100_000, 200_000_000);
+
+    public ProviderKind Kind => kind;
+
+    public string Endpoint => endpoint;
 
     public ProviderLimits Limits { get; init; } = DefaultLimits;
 

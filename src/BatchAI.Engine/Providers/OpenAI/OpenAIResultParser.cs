@@ -12,20 +12,11 @@ internal static class OpenAIResultParser
 {
     public static ResultLine Parse(string line, string batchId)
     {
-        JsonDocument document;
-        try
-        {
-            document = JsonDocument.Parse(line);
-        }
-        catch (JsonException ex)
-        {
-            throw new BatchAIException(ErrorKind.Protocol, "ProviderAnswerInvalid", $"A result line of batch {batchId} is not valid JSON: {ex.Message}");
-        }
-
+        var document = ResultLines.Parse(line, batchId);
         using (document)
         {
             var root = document.RootElement;
-            var customId = root.StringOrNull("custom_id") ?? throw new BatchAIException(ErrorKind.Protocol, "ProviderAnswerInvalid", $"A result line of batch {batchId} has no custom_id.");
+            var customId = root.StringOrNull("custom_id") ?? throw ResultLines.Invalid(batchId, "has no custom_id");
             var details = new Dictionary<string, string>(StringComparer.Ordinal);
             if (root.StringOrNull("id") is { } lineId)
             {
@@ -122,6 +113,7 @@ internal static class OpenAIResultParser
             ErrorCode = code,
             ErrorMessage = why,
             InputTokens = usage.Int32OrNull("prompt_tokens"),
+            CachedInputTokens = usage.ObjectOrDefault("prompt_tokens_details").Int32OrNull("cached_tokens"),
             OutputTokens = usage.Int32OrNull("completion_tokens"),
             Details = details,
         };

@@ -1,0 +1,99 @@
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using BatchAI.Providers.Http;
+using BatchAI.Requests;
+
+namespace BatchAI.Providers.Anthropic;
+
+/// <summary>
+/// Anthropic's Message Batches API: a part's lines are <c>{"custom_id", "params"}</c> items, sent as the
+/// <c>requests</c> array of one create call (streamed from disk; there is no file upload), followed through
+/// <c>processing_status</c>, and read back from the results file at the batch's absolute <c>results_url</c>.
+/// </summary>
+internal sealed class AnthropicProvider(ProviderHttp http, IDisposable? owned = null) : IBatchProvider
+{
+    /// <summary>
+    /// The Messages API requires <c>max_tokens</c>; without <c>-MaxTokens</c> this many are allowed, which every current
+    /// model can produce, so answers are not cut short by a limit the user never set.
+    /// </summary>
+    public const int DefaultMaxTokens = 4096;
+
+    private const string Batches = "v1/messages/batches";
+
+    /// <summary>100,000 requests or 256 MB per batch, whichever comes first (the body's wrapper stays under the bytes).</summary>
+    public static readonly ProviderLimits DefaultLimits = new(100_000, 256_000_000);
+
+    public ProviderKind Kind => ProviderKind.Anthropic;
+
+    public ProviderLimits Limits { get; init; } = DefaultLimits;
+
+    public void WriteRequestLine(Utf8JsonWriter writer, BatchRequest request)
+    {
+        writer.WriteStartObject();
+        writer.WriteString("custom_id", request.CustomId);
+        writer.WriteStartObject("params");
+        writer.WriteString("model", request.Model);
+        writer.WriteNumber("max_tokens", request.MaxOutputTokens ?? DefaultMaxTokens);
+        if (request.SystemPrompt is { } system)
+        {
+            writer.WriteString("system", system);
+        }
+
+        writer.WriteStartArray("messages");
+        writer.WriteStartObject();
+        writer.WriteString("role", "user");
+        writer.WriteString("content", request.Prompt);
+        writer.WriteEndObject();
+        writer.WriteEndArray();
+        if (request.Temperature is { } temperature)
+        {
+            writer.WriteNumber("temperature", temperature);
+        }
+
+        if (request.Schema is { } schema)
+        {
+            // Structured outputs, generally available: output_config.format (no beta header).
+            writer.WriteStartObject("output_config");
+            writer.WriteStartObject("format");
+            writer.WriteString("type", "json_schema");
+            writer.WritePropertyName("schema");
+            writer.WriteRawValue(schema.Json, skipInputValidation: true);
+            writer.WriteEndObject();
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndObject();
+        writer.WriteEndObject();
+    }
+
+    public async Task<RemoteBatch> SubmitAsync(PartSubmission part, Action<string> onUploaded, CancellationToken cancellationToken)
+    {
+        var content = new JsonArrayFileContent(part.FilePath, "{\"requests\":[", "]}");
+        using var json = await http.SendJsonAsync(HttpMethod.Post, Batches, content, $"Creating a message batch from part {part.PartIndex} of job {part.JobId}", cancellationToken).ConfigureAwait(false);
+        return AnthropicBatch.ToRemote(json.RootElement);
+    }
+
+    public async Task<RemoteBatch> GetAsync(string batchId, CancellationToken cancellationToken)
+    {
+        using var json = await http.SendJsonAsync(HttpMethod.Get, Batches + "/" + Uri.EscapeDataString(batchId), null, $"Reading message batch {batchId}", cancellationToken).ConfigureAwait(false);
+        return AnthropicBatch.ToRemote(json.RootElement);
+    }
+
+    public async Task<RemoteBatch> CancelAsync(string batchId, CancellationToken cancellationToken)
+    {
+        using var json = await http.SendJsonAsync(HttpMethod.Post, Batches + "/" + Uri.EscapeDataString(batchId) + "/cancel", null, $"Canceling message batch {batchId}", cancellationToken).ConfigureAwait(false);
+        return AnthropicBatch.ToRemote(json.RootElement);
+    }
+
+    /// <summary>The results file, from the <c>results_url</c> the batch gave (its path "should not be assumed").</summary>
+    public async IAsyncEnumerable<ResultLine> ReadResultsAsync(RemoteBatch batch, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var url = batch.ResultLocations.TryGetValue(AnthropicBatch.ResultsUrl, out var given) ? given : Batches + "/" + Uri.EscapeDataString(batch.Id) + "/results";
+        await foreach (var line in http.ReadLinesAsync(url, $"Downloading the results of message batch {batch.Id}", cancellationToken).ConfigureAwait(false))
+        {
+            yield return AnthropicResultParser.Parse(line, batch.Id);
+        }
+    }
+
+    public void Dispose() => owned?.Dispose();
+}

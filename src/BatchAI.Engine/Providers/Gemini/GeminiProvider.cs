@@ -1,0 +1,272 @@
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using BatchAI.Providers.Http;
+using BatchAI.Requests;
+
+namespace BatchAI.Providers.Gemini;
+
+/// <summary>
+/// The Gemini API's batch mode: a part's lines are keyed <c>{"key", "request"}</c> lines. A part under the inline
+/// limit goes inline in the create call (each as <c>{"request", "metadata": {"key"}}</c>); a larger one is uploaded
+/// with the Files API's resumable protocol in 8 MiB chunks and named by <c>fileName</c>. The batch is a long-running
+/// operation; its results come back inline or as a responses file, keyed either way.
+/// </summary>
+internal sealed class GeminiProvider(ProviderHttp http, string apiVersion, IDisposable? owned = null) : IBatchProvider
+{
+    /// <summary>The whole create request must stay under 20 MB to go inline; this leaves room for the wrapper.</summary>
+    public const long MaxInlineBytes = 19_000_000;
+
+    public const string ResponsesFile = "responses_file";
+    public const string InlineResponses = "inline_responses";
+    private const int ChunkSize = 8 * 1024 * 1024;
+
+    /// <summary>No request count is documented; 100,000 keeps parts and their inline or file results manageable. 2 GB per input file.</summary>
+    public static readonly ProviderLimits DefaultLimits = new(100_000, 2_000_000_000);
+
+    private readonly Dictionary<string, string> _schemas = new(StringComparer.Ordinal);
+
+    public ProviderKind Kind => ProviderKind.Gemini;
+
+    public ProviderLimits Limits { get; init; } = DefaultLimits;
+
+    /// <summary>Parts smaller than this go inline; larger ones are uploaded as a file.</summary>
+    public long InlineLimit { get; init; } = MaxInlineBytes;
+
+    public void WriteRequestLine(Utf8JsonWriter writer, BatchRequest request)
+    {
+        writer.WriteStartObject();
+        writer.WriteString("key", request.CustomId);
+        writer.WriteStartObject("request");
+        writer.WriteStartArray("contents");
+        writer.WriteStartObject();
+        writer.WriteString("role", "user");
+        WriteParts(writer, request.Prompt);
+        writer.WriteEndObject();
+        writer.WriteEndArray();
+        if (request.SystemPrompt is { } system)
+        {
+            writer.WriteStartObject("systemInstruction");
+            WriteParts(writer, system);
+            writer.WriteEndObject();
+        }
+
+        if (request.MaxOutputTokens is not null || request.Temperature is not null || request.Schema is not null)
+        {
+            writer.WriteStartObject("generationConfig");
+            if (request.MaxOutputTokens is { } max)
+            {
+                writer.WriteNumber("maxOutputTokens", max);
+            }
+
+            if (request.Temperature is { } temperature)
+            {
+                writer.WriteNumber("temperature", temperature);
+            }
+
+            if (request.Schema is { } schema)
+            {
+                writer.WriteString("responseMimeType", "application/json");
+                writer.WritePropertyName("responseSchema");
+                writer.WriteRawValue(GeminiSchemaOf(schema), skipInputValidation: true);
+            }
+
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndObject();
+        writer.WriteEndObject();
+    }
+
+    public async Task<RemoteBatch> SubmitAsync(PartSubmission part, Action<string> onUploaded, CancellationToken cancellationToken)
+    {
+        var displayName = string.Format(CultureInfo.InvariantCulture, "batchai {0} part {1}/{2}{3}", part.JobId, part.PartIndex, part.PartCount, string.IsNullOrEmpty(part.JobName) ? string.Empty : " " + part.JobName);
+        var inline = part.UploadedFileId is null && part.Bytes + (part.Requests * 24L) < InlineLimit;
+        var fileName = part.UploadedFileId;
+        if (!inline && fileName is null)
+        {
+            fileName = await UploadAsync(part.FilePath, displayName, cancellationToken).ConfigureAwait(false);
+            onUploaded(fileName);
+        }
+
+        var content = ProviderHttp.JsonContent(writer =>
+        {
+            writer.WriteStartObject();
+            writer.WriteStartObject("batch");
+            writer.WriteString("displayName", displayName);
+            writer.WriteStartObject("inputConfig");
+            if (fileName is not null)
+            {
+                writer.WriteString("fileName", fileName);
+            }
+            else
+            {
+                writer.WriteStartObject("requests");
+                writer.WriteStartArray("requests");
+                WriteInlineRequests(writer, part.FilePath);
+                writer.WriteEndArray();
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndObject();
+            writer.WriteEndObject();
+            writer.WriteEndObject();
+        });
+        var model = part.Model.StartsWith("models/", StringComparison.Ordinal) ? part.Model : "models/" + part.Model;
+        using var json = await http.SendJsonAsync(HttpMethod.Post, $"{apiVersion}/{model}:batchGenerateContent", content, $"Creating a Gemini batch from part {part.PartIndex} of job {part.JobId}", cancellationToken).ConfigureAwait(false);
+        return GeminiBatch.ToRemote(json.RootElement);
+    }
+
+    public async Task<RemoteBatch> GetAsync(string batchId, CancellationToken cancellationToken)
+    {
+        using var json = await http.SendJsonAsync(HttpMethod.Get, $"{apiVersion}/{batchId}", null, $"Reading Gemini batch {batchId}", cancellationToken).ConfigureAwait(false);
+        return GeminiBatch.ToRemote(json.RootElement);
+    }
+
+    /// <summary>Cancel answers <c>{}</c>; the batch is read again to report where it now stands.</summary>
+    public async Task<RemoteBatch> CancelAsync(string batchId, CancellationToken cancellationToken)
+    {
+        using (await http.SendJsonAsync(HttpMethod.Post, $"{apiVersion}/{batchId}:cancel", null, $"Canceling Gemini batch {batchId}", cancellationToken).ConfigureAwait(false))
+        {
+        }
+
+        return await GetAsync(batchId, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async IAsyncEnumerable<ResultLine> ReadResultsAsync(RemoteBatch batch, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        if (batch.ResultLocations.TryGetValue(ResponsesFile, out var file))
+        {
+            await foreach (var line in http.ReadLinesAsync($"{apiVersion}/{file}:download?alt=media", $"Downloading {file} (results of Gemini batch {batch.Id})", cancellationToken).ConfigureAwait(false))
+            {
+                using var document = ResultLines.Parse(line, batch.Id);
+                yield return GeminiResultParser.Parse(document.RootElement, document.RootElement.StringOrNull("key"), batch.Id);
+            }
+        }
+        else if (batch.ResultLocations.ContainsKey(InlineResponses))
+        {
+            // Inline responses live in the operation itself (its input was under 20 MB).
+            using var json = await http.SendJsonAsync(HttpMethod.Get, $"{apiVersion}/{batch.Id}", null, $"Reading the results of Gemini batch {batch.Id}", cancellationToken).ConfigureAwait(false);
+            foreach (var response in GeminiBatch.InlineResponses(json.RootElement))
+            {
+                var key = response.ObjectOrDefault("metadata").StringOrNull("key");
+                yield return GeminiResultParser.Parse(response, key, batch.Id);
+            }
+        }
+    }
+
+    public void Dispose() => owned?.Dispose();
+
+    private static void WriteParts(Utf8JsonWriter writer, string text)
+    {
+        writer.WriteStartArray("parts");
+        writer.WriteStartObject();
+        writer.WriteString("text", text);
+        writer.WriteEndObject();
+        writer.WriteEndArray();
+    }
+
+    /// <summary>Each part line <c>{"key", "request"}</c> as an inline request <c>{"request", "metadata": {"key"}}</c>.</summary>
+    private static void WriteInlineRequests(Utf8JsonWriter writer, string path)
+    {
+        foreach (var line in File.ReadLines(path))
+        {
+            if (line.Length == 0)
+            {
+                continue;
+            }
+
+            using var document = JsonDocument.Parse(line);
+            writer.WriteStartObject();
+            writer.WritePropertyName("request");
+            document.RootElement.GetProperty("request").WriteTo(writer);
+            writer.WriteStartObject("metadata");
+            writer.WriteString("key", document.RootElement.GetProperty("key").GetString());
+            writer.WriteEndObject();
+            writer.WriteEndObject();
+        }
+    }
+
+    private string GeminiSchemaOf(ResponseSchema schema)
+    {
+        if (!_schemas.TryGetValue(schema.Id, out var converted))
+        {
+            using var document = JsonDocument.Parse(schema.Json);
+            using var buffer = new MemoryStream();
+            using (var writer = new Utf8JsonWriter(buffer))
+            {
+                GeminiSchema.Write(writer, document.RootElement);
+            }
+
+            converted = System.Text.Encoding.UTF8.GetString(buffer.ToArray());
+            _schemas[schema.Id] = converted;
+        }
+
+        return converted;
+    }
+
+    /// <summary>The Files API's resumable upload: a start call announces the file, then 8 MiB chunks, the last one finalizing.</summary>
+    private async Task<string> UploadAsync(string path, string displayName, CancellationToken cancellationToken)
+    {
+        var size = new FileInfo(path).Length;
+        var start = ProviderHttp.JsonContent(writer =>
+        {
+            writer.WriteStartObject();
+            writer.WriteStartObject("file");
+            writer.WriteString("displayName", displayName);
+            writer.WriteString("mimeType", "application/jsonl");
+            writer.WriteEndObject();
+            writer.WriteEndObject();
+        });
+        using var startRequest = new HttpRequestMessage(HttpMethod.Post, $"upload/{apiVersion}/files") { Content = start };
+        startRequest.Headers.TryAddWithoutValidation("X-Goog-Upload-Protocol", "resumable");
+        startRequest.Headers.TryAddWithoutValidation("X-Goog-Upload-Command", "start");
+        startRequest.Headers.TryAddWithoutValidation("X-Goog-Upload-Header-Content-Length", size.ToString(CultureInfo.InvariantCulture));
+        startRequest.Headers.TryAddWithoutValidation("X-Goog-Upload-Header-Content-Type", "application/jsonl");
+        string uploadUrl;
+        using (var response = await http.Client.SendAsync(startRequest, cancellationToken).ConfigureAwait(false))
+        {
+            if (!response.IsSuccessStatusCode)
+            {
+                throw await http.ErrorAsync(response, $"Starting the upload of {Path.GetFileName(path)}").ConfigureAwait(false);
+            }
+
+            uploadUrl = response.Headers.TryGetValues("x-goog-upload-url", out var urls) ? urls.First()
+                : throw new BatchAIException(ErrorKind.Protocol, "ProviderAnswerInvalid", "The Gemini Files API started an upload without an x-goog-upload-url.");
+        }
+
+        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
+        var buffer = new byte[(int)Math.Min(ChunkSize, Math.Max(1, size))];
+        long offset = 0;
+        while (true)
+        {
+            var read = 0;
+            int got;
+            while (read < buffer.Length && (got = await file.ReadAsync(buffer, read, buffer.Length - read, cancellationToken).ConfigureAwait(false)) > 0)
+            {
+                read += got;
+            }
+
+            var last = offset + read >= size;
+            using var chunk = new HttpRequestMessage(HttpMethod.Post, uploadUrl) { Content = new ByteArrayContent(buffer, 0, read) };
+            chunk.Content.Headers.ContentType = new MediaTypeHeaderValue("application/jsonl");
+            chunk.Headers.TryAddWithoutValidation("X-Goog-Upload-Command", last ? "upload, finalize" : "upload");
+            chunk.Headers.TryAddWithoutValidation("X-Goog-Upload-Offset", offset.ToString(CultureInfo.InvariantCulture));
+            using var response = await http.Client.SendAsync(chunk, cancellationToken).ConfigureAwait(false);
+            if (!last)
+            {
+                if (!response.IsSuccessStatusCode)
+                {
+                    throw await http.ErrorAsync(response, $"Uploading {Path.GetFileName(path)} at byte {offset:N0}").ConfigureAwait(false);
+                }
+
+                offset += read;
+                continue;
+            }
+
+            using var json = await http.ReadJsonAsync(response, $"Finishing the upload of {Path.GetFileName(path)}", cancellationToken).ConfigureAwait(false);
+            return ProviderHttp.Required(json.RootElement.ObjectOrDefault("file"), "name", "file upload");
+        }
+    }
+}
