@@ -2,6 +2,7 @@ using System.Text.Json;
 using BatchAI.Cli.Infrastructure;
 using BatchAI.Cli.Tests.Support;
 using BatchAI.Engine.Tests.Support;
+using BatchAI.Providers;
 using BatchAI.Requests;
 
 namespace BatchAI.Cli.Tests;
@@ -51,6 +52,44 @@ public sealed class EndToEndProcessTests : IDisposable
             Assert.Equal(records[i][0], row.Values[5]);
             Assert.Equal("Succeeded", row.Values[6]);
             Assert.StartsWith("[emulated] Reply to: Classify this ticket:", (string)row.Values[7]!, StringComparison.Ordinal);
+        }
+    }
+
+    /// <summary>The bar: one CSV through the four providers on loopback, four files that agree row for row.</summary>
+    [Fact]
+    public async Task TheSameTenThousandRowsGoThroughEveryProviderAndTheFourOutputsAgree()
+    {
+        var input = _dir.File("tickets.csv");
+        var records = TicketGenerator.Write(input, 10_000);
+        var store = _dir.File("store");
+        using var emulator = await BatchaiProcess.StartEmulatorAsync(processingSeconds: 1);
+        var providers = new[] { ("openai", emulator.BaseUrl, "gpt-4o-mini"), ("anthropic", emulator.Origin, "claude-haiku-4-5"), ("gemini", emulator.Origin, "gemini-2.5-flash-lite"), ("azure-openai", emulator.Origin, "gpt-4o-mini-batch") };
+
+        var outputs = new List<List<object?[]>>();
+        foreach (var (provider, baseUrl, model) in providers)
+        {
+            var submit = await BatchaiProcess.RunAsync(Patience, "submit", "--provider", provider, "--input", input, "--model", model, "--prompt", "Classify this ticket: {subject}\n{body}", "--id-column", "ticket_id", "--name", provider, "--base-url", baseUrl, "--store", store, "--json");
+            var wait = await BatchaiProcess.RunAsync(Patience, "wait", provider, "--timeout", "120", "--store", store);
+            var receive = await BatchaiProcess.RunAsync(Patience, "receive", provider, "--out", _dir.File(provider + ".csv"), "--store", store);
+
+            Assert.True(submit.ExitCode == ExitCodes.Success, submit.ToString());
+            Assert.Equal(ProviderNames.Parse(provider).ToString(), JsonDocument.Parse(submit.Out).RootElement.GetProperty("provider").GetString());
+            Assert.True(wait.ExitCode == ExitCodes.Success, wait.ToString());
+            Assert.True(receive.ExitCode == ExitCodes.Success, receive.ToString());
+            Assert.Contains("10,000 result(s): 10,000 succeeded", receive.Out, StringComparison.Ordinal);
+            using var output = RecordFiles.Open(_dir.File(provider + ".csv"));
+            outputs.Add(output.Read().Select(r => r.Record!.Values.ToArray()).ToList());
+        }
+
+        // Source columns (0-4), custom_id (5) and status (6) agree; the answers differ as each model's would.
+        for (var i = 0; i < records.Count; i++)
+        {
+            var expected = outputs[0][i].Take(7).ToArray();
+            Assert.Equal(records[i], expected.Take(5).Select(v => (string)v!).ToArray());
+            foreach (var output in outputs.Skip(1))
+            {
+                Assert.Equal(expected, output[i].Take(7).ToArray());
+            }
         }
     }
 

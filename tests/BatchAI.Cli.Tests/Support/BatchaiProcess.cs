@@ -73,7 +73,11 @@ internal static partial class BatchaiProcess
 
 internal sealed class EmulatorProcess(Process process, string baseUrl) : IDisposable
 {
+    /// <summary>The OpenAI base URL, http://127.0.0.1:port/v1.</summary>
     public string BaseUrl { get; } = baseUrl;
+
+    /// <summary>The origin, http://127.0.0.1:port: the base URL for Anthropic and Gemini, and the Azure OpenAI endpoint.</summary>
+    public string Origin => BaseUrl.Substring(0, BaseUrl.Length - "/v1".Length);
 
     public void Dispose()
     {
