@@ -9,9 +9,9 @@ using BatchAI.Requests;
 namespace BatchAI.Cli.Tests;
 
 /// <summary>
-/// Judges from outside .NET, in tests/contract: the official OpenAI npm client driving <c>batchai emulator</c> on
-/// 127.0.0.1 (with OpenAI's OpenAPI schemas and ajv checking every answer), and a real PowerShell grammar parsing every
-/// script of the repository. They need Node.js 20 and <c>npm ci --prefix tests/contract</c>, which ./test.sh runs.
+/// Judges from outside .NET, in tests/contract: the official OpenAI, Anthropic and Google Gen AI npm clients driving
+/// <c>batchai emulator</c> on 127.0.0.1 (OpenAI's answers also checked against its OpenAPI schemas by ajv), and a real
+/// PowerShell grammar parsing every script of the repository. They need Node.js 20 and <c>npm ci --prefix tests/contract</c>, which ./test.sh runs.
 /// </summary>
 public class ContractCheckTests
 {
@@ -23,6 +23,28 @@ public class ContractCheckTests
         using var emulator = await BatchaiProcess.StartEmulatorAsync(processingSeconds: 0.5);
 
         var (exit, output) = await NodeAsync("check-openai.mjs", emulator.BaseUrl);
+
+        Assert.True(exit == 0, output);
+        Assert.Contains("checks passed", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TheOfficialAnthropicNpmClientWorksAgainstTheEmulatorOnLoopback()
+    {
+        using var emulator = await BatchaiProcess.StartEmulatorAsync(processingSeconds: 0.5);
+
+        var (exit, output) = await NodeAsync("check-anthropic.mjs", emulator.Origin);
+
+        Assert.True(exit == 0, output);
+        Assert.Contains("checks passed", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TheOfficialGoogleGenAINpmClientWorksAgainstTheEmulatorOnLoopback()
+    {
+        using var emulator = await BatchaiProcess.StartEmulatorAsync(processingSeconds: 0.5);
+
+        var (exit, output) = await NodeAsync("check-genai.mjs", emulator.Origin);
 
         Assert.True(exit == 0, output);
         Assert.Contains("checks passed", output, StringComparison.Ordinal);
