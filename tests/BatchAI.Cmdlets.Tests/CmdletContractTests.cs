@@ -133,4 +133,27 @@ public class CmdletContractTests
             }
         }
     }
+
+    [Fact]
+    public void SubmitChoosesAnyOfTheFourProvidersInBothParameterSets()
+    {
+        var provider = CmdletMetadata.Parameters(Cmdlet("SubmitAIBatchCommand")).Where(p => p.Property.Name == "Provider").ToList();
+        var kinds = provider[0].Property.PropertyType;
+
+        Assert.Equal(["Emulator", "Provider"], provider.Select(p => CmdletMetadata.SetOf(p.Parameter)).Order());
+        Assert.Equal("BatchAI.Providers.ProviderKind", kinds.FullName);
+        Assert.Equal(["OpenAI", "Anthropic", "Gemini", "AzureOpenAI"], kinds.GetFields().Where(f => f.IsStatic).Select(f => f.Name));
+        Assert.Contains(CmdletMetadata.Parameters(Cmdlet("SubmitAIBatchCommand")), p => p.Property.Name == "ApiVersion");
+    }
+
+    [Fact]
+    public void ModelNamesTabComplete()
+    {
+        var model = CmdletMetadata.Parameters(Cmdlet("NewBatchRequestCommand")).Single(p => p.Property.Name == "Model").Property;
+        var completer = Assert.Single(CmdletMetadata.Attributes(model, "ArgumentCompleterAttribute"));
+        var type = (Type)completer.ConstructorArguments[0].Value!;
+
+        Assert.Equal("BatchAI.Infrastructure.ModelCompleter", type.FullName);
+        Assert.Contains(type.GetInterfaces(), i => i.FullName == "System.Management.Automation.IArgumentCompleter");
+    }
 }

@@ -173,6 +173,28 @@ Describe 'From Import-Csv to Export-Csv' {
             ($results[$i].output | ConvertFrom-Json).category | Should -BeIn $script:Categories
         }
     }
+
+    It 'works the same whichever provider runs it: <Provider>' -ForEach @(
+        @{ Provider = 'OpenAI'; Model = 'gpt-4o-mini' }
+        @{ Provider = 'Anthropic'; Model = 'claude-haiku-4-5' }
+        @{ Provider = 'Gemini'; Model = 'gemini-2.5-flash-lite' }
+        @{ Provider = 'AzureOpenAI'; Model = 'gpt-4o-mini-batch' }
+    ) {
+        $store = New-TestStore
+        $results = @(
+            Import-Csv -Path $script:Tickets -Encoding UTF8 |
+                New-BatchRequest -Prompt 'Triage: {subject}' -Model $Model -IdColumn 'ticket_id' -SchemaPath $script:Schema |
+                Submit-AIBatch -Emulator -Provider $Provider -Store $store -Confirm:$false |
+                Wait-AIBatch -Store $store |
+                Receive-AIBatchResult -Store $store
+        )
+
+        $in = @(Import-Csv -Path $script:Tickets -Encoding UTF8)
+        $results.Count | Should -Be $in.Count
+        $results.custom_id | Should -Be $in.ticket_id
+        $results.status | Should -Be (@('Succeeded') * $in.Count)
+        (Get-AIBatch -Store $store -NoRefresh).Provider | Should -Be $Provider
+    }
 }
 
 Describe 'Wait-AIBatch' {
