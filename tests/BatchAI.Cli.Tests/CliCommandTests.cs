@@ -169,6 +169,7 @@ public sealed class CliCommandTests : IDisposable
     [InlineData("--prompt", "Hello {name", "never closed")]
     [InlineData("--schema", "not-a-file.json", "cannot be read")]
     [InlineData("--max-tokens", "0", "at least 1")]
+    [InlineData("--api-version", "2024-10-21", "only azure-openai and gemini take an API version")]
     public async Task BadOptionValuesExitWith2(string option, string value, string why)
     {
         string[] args = option == "--prompt"

@@ -4,20 +4,9 @@
 // Usage: node check-anthropic.mjs http://127.0.0.1:PORT        Exit code 0 when every check passes.
 import Anthropic from '@anthropic-ai/sdk';
 import { readFileSync } from 'node:fs';
+import { baseUrlArgument, check, report, sleep } from './checks.mjs';
 
-const baseURL = process.argv[2];
-if (!baseURL) {
-  console.error('usage: node check-anthropic.mjs <origin>');
-  process.exit(2);
-}
-
-const checks = [];
-function check(name, condition, detail) {
-  if (!condition) throw new Error(`${name} failed${detail === undefined ? '' : ': ' + JSON.stringify(detail)}`);
-  checks.push(name);
-}
-
-const sleep = ms => new Promise(resolve => setTimeout(resolve, ms));
+const baseURL = baseUrlArgument('check-anthropic.mjs', 'origin');
 const triage = JSON.parse(readFileSync(new URL('../../src/BatchAI.Cli/samples/ticket-triage.schema.json', import.meta.url), 'utf8'));
 const batchFields = ['id', 'type', 'processing_status', 'request_counts', 'ended_at', 'created_at', 'expires_at', 'cancel_initiated_at', 'archived_at', 'results_url'];
 
@@ -77,7 +66,7 @@ async function run(client, label) {
   }
 }
 
-try {
+await report(async () => {
   await run(new Anthropic({ apiKey: 'sk-ant-contract-check', baseURL, maxRetries: 0 }), 'x-api-key');
   await run(new Anthropic({ apiKey: null, authToken: 'contract-check-token', baseURL, maxRetries: 0 }), 'bearer');
   try {
@@ -86,10 +75,4 @@ try {
   } catch (error) {
     check('no key is refused with 401 authentication_error', error instanceof Anthropic.AuthenticationError || /api[_-]?key|auth/i.test(String(error.message)), error.message);
   }
-
-  console.log(`${checks.length} checks passed`);
-} catch (error) {
-  console.error(error.stack ?? String(error));
-  console.error(`after ${checks.length} passing checks`);
-  process.exit(1);
-}
+});

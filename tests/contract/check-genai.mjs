@@ -6,20 +6,9 @@ import { GoogleGenAI } from '@google/genai';
 import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { baseUrlArgument, check, report, sleep } from './checks.mjs';
 
-const baseUrl = process.argv[2];
-if (!baseUrl) {
-  console.error('usage: node check-genai.mjs <origin>');
-  process.exit(2);
-}
-
-const checks = [];
-function check(name, condition, detail) {
-  if (!condition) throw new Error(`${name} failed${detail === undefined ? '' : ': ' + JSON.stringify(detail)}`);
-  checks.push(name);
-}
-
-const sleep = ms => new Promise(resolve => setTimeout(resolve, ms));
+const baseUrl = baseUrlArgument('check-genai.mjs', 'origin');
 const folder = mkdtempSync(join(tmpdir(), 'batchai-genai-'));
 const schema = { type: 'OBJECT', properties: { sentiment: { type: 'STRING', enum: ['positive', 'negative', 'mixed'] }, reason: { type: 'STRING' } }, required: ['sentiment', 'reason'] };
 
@@ -95,14 +84,7 @@ async function run(ai, label) {
   }
 }
 
-try {
+await report(async () => {
   await run(new GoogleGenAI({ apiKey: 'contract-check-key', httpOptions: { baseUrl } }), 'default-version');
   await run(new GoogleGenAI({ apiKey: 'contract-check-key', apiVersion: 'v1beta', httpOptions: { baseUrl } }), 'v1beta');
-  console.log(`${checks.length} checks passed`);
-} catch (error) {
-  console.error(error.stack ?? String(error));
-  console.error(`after ${checks.length} passing checks`);
-  process.exitCode = 1;
-} finally {
-  rmSync(folder, { recursive: true, force: true });
-}
+}, () => rmSync(folder, { recursive: true, force: true }));

@@ -5,25 +5,14 @@
 import OpenAI, { toFile } from 'openai';
 import Ajv2020 from 'ajv/dist/2020.js';
 import { readFileSync } from 'node:fs';
+import { baseUrlArgument, check, passed } from './checks.mjs';
 
-const baseURL = process.argv[2];
-if (!baseURL) {
-  console.error('usage: node check-openai.mjs <base-url>');
-  process.exit(2);
-}
+const baseURL = baseUrlArgument('check-openai.mjs', 'base-url');
 
 const subset = JSON.parse(readFileSync(new URL('./openai-openapi-subset.json', import.meta.url), 'utf8'));
 const ajv = new Ajv2020({ strict: false, allErrors: true });
 ajv.addFormat('unixtime', { type: 'number', validate: n => Number.isInteger(n) && n >= 0 });
 ajv.addSchema(subset);
-const checks = [];
-
-function check(name, condition, detail) {
-  if (!condition) {
-    throw new Error(`${name} failed${detail === undefined ? '' : ': ' + (typeof detail === 'string' ? detail : JSON.stringify(detail))}`);
-  }
-  checks.push(name);
-}
 
 // The spec declares optional fields (output_file_id, in_progress_at, ...) as plain strings and integers, while its
 // own examples, the SDKs and the live API send null for them until they are set. Nulls in optional properties are
@@ -133,4 +122,4 @@ const deleted = await client.files.delete(file.id);
 conforms('DeleteFileResponse', deleted);
 check('a file can be deleted', deleted.deleted === true && deleted.id === file.id);
 
-console.log(`ok: ${checks.length} checks passed against ${baseURL}`);
+console.log(`ok: ${passed.length} checks passed against ${baseURL}`);

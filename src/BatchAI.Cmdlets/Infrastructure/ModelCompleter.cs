@@ -14,26 +14,12 @@ public sealed class ModelCompleter : IArgumentCompleter
     public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters)
     {
         var prefix = (wordToComplete ?? string.Empty).Trim('\'', '"');
-        var providers = fakeBoundParameters is not null && fakeBoundParameters.Contains("Provider") && TryProvider(fakeBoundParameters["Provider"], out var bound)
-            ? [bound]
+        var bound = fakeBoundParameters is not null && fakeBoundParameters.Contains("Provider") ? fakeBoundParameters["Provider"] : null;
+        var providers = ProviderNames.TryParse((bound is PSObject wrapped ? wrapped.BaseObject : bound)?.ToString(), out var provider)
+            ? [provider]
             : new[] { ProviderKind.OpenAI, ProviderKind.Anthropic, ProviderKind.Gemini };
         return providers.SelectMany(p => KnownModels.Complete(p, prefix))
             .Distinct(StringComparer.Ordinal)
             .Select(model => new CompletionResult(model, model, CompletionResultType.ParameterValue, model));
-    }
-
-    private static bool TryProvider(object? value, out ProviderKind provider)
-    {
-        provider = ProviderKind.OpenAI;
-        var text = value is PSObject wrapped ? wrapped.BaseObject?.ToString() : value?.ToString();
-        try
-        {
-            provider = ProviderNames.Parse(text ?? string.Empty);
-            return true;
-        }
-        catch (BatchAIException)
-        {
-            return false;
-        }
     }
 }

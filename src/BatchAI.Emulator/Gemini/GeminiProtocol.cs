@@ -184,7 +184,12 @@ internal sealed class GeminiProtocol(EmulatorStore store, EmulatorOptions option
     {
         var query = Query.Parse(uri);
         var size = query.TryGetValue("pageSize", out var text) && int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0 ? Math.Min(n, 1000) : 50;
-        var start = query.TryGetValue("pageToken", out var token) && token.Length > 0 && int.TryParse(Encoding.UTF8.GetString(Convert.FromBase64String(token)), NumberStyles.None, CultureInfo.InvariantCulture, out var s) ? s : 0;
+        var start = 0;
+        if (query.TryGetValue("pageToken", out var token) && token.Length > 0 && !TryReadPageToken(token, out start))
+        {
+            return GeminiJson.Error(HttpStatusCode.BadRequest, "INVALID_ARGUMENT", "Invalid page token.");
+        }
+
         var ids = store.ListRecords<GeminiBatchRecord>(Area)
             .OrderByDescending(b => b.CreatedAtMs).ThenBy(b => b.Id, StringComparer.Ordinal)
             .Select(b => b.Id)
@@ -542,6 +547,19 @@ internal sealed class GeminiProtocol(EmulatorStore store, EmulatorOptions option
 
     private string? InlineResponsesPath(GeminiBatchRecord record) =>
         record.InputFile is null && record.Outcome is { Error: null } ? store.DataPath(Area, record.Id, ".responses.jsonl") : null;
+
+    private static bool TryReadPageToken(string token, out int start)
+    {
+        start = 0;
+        try
+        {
+            return int.TryParse(Encoding.UTF8.GetString(Convert.FromBase64String(token)), NumberStyles.None, CultureInfo.InvariantCulture, out start);
+        }
+        catch (FormatException)
+        {
+            return false;
+        }
+    }
 
     private static string Strip(string text, string suffix) => text.Substring(0, text.Length - suffix.Length);
 

@@ -24,6 +24,7 @@ internal sealed class OpenAIFlavor
         OneModelPerFile = true,
         NewFilesPending = true,
         ContentFilterResults = true,
+        EndpointsWithoutVersion = true,
     };
 
     public string Name { get; private init; } = string.Empty;
@@ -43,7 +44,10 @@ internal sealed class OpenAIFlavor
 
     public bool ContentFilterResults { get; private init; }
 
+    /// <summary>Azure: <c>/chat/completions</c> names the same endpoint as <c>/v1/chat/completions</c>.</summary>
+    public bool EndpointsWithoutVersion { get; private init; }
+
     /// <summary>Azure writes the endpoint with or without the <c>/v1</c> prefix; both name the same endpoint.</summary>
     public string Normalize(string endpoint) =>
-        this == Azure && !endpoint.StartsWith("/v1/", StringComparison.Ordinal) && endpoint.StartsWith("/", StringComparison.Ordinal) ? "/v1" + endpoint : endpoint;
+        EndpointsWithoutVersion && !endpoint.StartsWith("/v1/", StringComparison.Ordinal) && endpoint.StartsWith("/", StringComparison.Ordinal) ? "/v1" + endpoint : endpoint;
 }

@@ -3,9 +3,9 @@ using System.Net.Http.Headers;
 namespace BatchAI.Providers;
 
 /// <summary>
-/// How each provider wants its key: OpenAI <c>Authorization: Bearer</c>; Anthropic <c>x-api-key</c> plus
-/// <c>anthropic-version</c>; Gemini <c>x-goog-api-key</c>; Azure OpenAI <c>api-key</c> (and <c>api-version</c> on
-/// the dated routes). The key goes only to the base URL's origin: a URL the provider hands back (a results or
+/// What each provider wants on every call: OpenAI <c>Authorization: Bearer</c>; Anthropic <c>x-api-key</c> plus
+/// <c>anthropic-version</c>; Gemini <c>x-goog-api-key</c>; Azure OpenAI <c>api-key</c>, and on its dated routes the
+/// <c>api-version</c> query parameter (added here, once, so no API class has to remember it). The key goes only to the base URL's origin: a URL the provider hands back (a results or
 /// upload URL) on another host gets the request without it.
 /// </summary>
 internal static class ProviderAuth
@@ -16,7 +16,7 @@ internal static class ProviderAuth
     public static Action<HttpRequestMessage> For(ProviderConnection connection, Uri baseUrl, string key)
     {
         var origin = baseUrl.GetLeftPart(UriPartial.Authority);
-        var apiVersion = connection.UsesDatedAzureRoutes ? connection.ApiVersion : null;
+        var apiVersion = connection.UsesDatedAzureRoutes ? connection.ApiVersion!.Trim() : null;
         return request =>
         {
             if (request.RequestUri is not { IsAbsoluteUri: true } uri || !string.Equals(uri.GetLeftPart(UriPartial.Authority), origin, StringComparison.OrdinalIgnoreCase))

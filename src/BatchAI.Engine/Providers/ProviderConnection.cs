@@ -51,8 +51,6 @@ public sealed class ProviderConnection
         _ => ["OPENAI_API_KEY"],
     };
 
-    public static string ApiKeyVariable(ProviderKind provider) => ApiKeyVariables(provider)[0];
-
     /// <summary>Azure's resource endpoint comes from here when no base URL is given.</summary>
     public const string AzureEndpointVariable = "AZURE_OPENAI_ENDPOINT";
 
@@ -75,6 +73,7 @@ public sealed class ProviderConnection
     /// </summary>
     public Uri ResolveBaseUrl()
     {
+        CheckApiVersion();
         if (UseEmulator && !string.IsNullOrEmpty(BaseUrl))
         {
             throw BatchAIException.InvalidInput("ConnectionConflict", "Give either the in-process emulator (-Emulator / --emulator) or a base URL (-BaseUrl / --base-url), not both.");
@@ -94,7 +93,30 @@ public sealed class ProviderConnection
     }
 
     /// <summary>Whether Azure calls go to the dated routes (<c>?api-version=</c> on every call) rather than the v1 routes.</summary>
-    public bool UsesDatedAzureRoutes => Provider == ProviderKind.AzureOpenAI && !string.IsNullOrEmpty(ApiVersion) && ApiVersion is not ("v1" or "preview" or "latest");
+    public bool UsesDatedAzureRoutes => Provider == ProviderKind.AzureOpenAI && !string.IsNullOrWhiteSpace(ApiVersion) && ApiVersion!.Trim() is not ("v1" or "preview" or "latest");
+
+    /// <summary>An API version only means something to Azure (v1 or a dated version) and Gemini (v1beta, v1, v1alpha).</summary>
+    private void CheckApiVersion()
+    {
+        if (string.IsNullOrWhiteSpace(ApiVersion))
+        {
+            return;
+        }
+
+        var version = ApiVersion!.Trim();
+        var (valid, expected) = Provider switch
+        {
+            ProviderKind.AzureOpenAI => (version is "v1" or "preview" or "latest" || DatedVersion.IsMatch(version), "v1, preview, or a dated version such as 2024-10-21"),
+            ProviderKind.Gemini => (version is "v1beta" or "v1" or "v1alpha", "v1beta (the default), v1 or v1alpha"),
+            _ => (false, "nothing: only azure-openai and gemini take an API version"),
+        };
+        if (!valid)
+        {
+            throw BatchAIException.InvalidInput("ApiVersionInvalid", $"'{version}' is not an API version {ProviderNames.DisplayName(Provider)} takes (-ApiVersion / --api-version); expected {expected}.");
+        }
+    }
+
+    private static readonly System.Text.RegularExpressions.Regex DatedVersion = new(@"^\d{4}-\d{2}-\d{2}(-preview)?$", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
 
     private Uri AzureApiRoot(Uri endpoint)
     {
@@ -137,7 +159,7 @@ public sealed class ProviderConnection
             return "batchai-local-no-key";
         }
 
-        throw new BatchAIException(ErrorKind.Authentication, "ApiKeyMissing", $"No API key for {Provider}: set {string.Join(" or ", ApiKeyVariables(Provider))}, or pass -ApiKey / --api-key.");
+        throw new BatchAIException(ErrorKind.Authentication, "ApiKeyMissing", $"No API key for {ProviderNames.DisplayName(Provider)}: set {string.Join(" or ", ApiKeyVariables(Provider))}, or pass -ApiKey / --api-key.");
     }
 
     public static bool IsLoopback(Uri uri) =>

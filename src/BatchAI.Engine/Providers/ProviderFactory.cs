@@ -17,19 +17,14 @@ internal static class ProviderFactory
         var key = connection.ResolveApiKey();
         var redactor = new SecretRedactor(key);
         var pipeline = HttpPipeline.Create(baseUrl, ProviderAuth.For(connection, baseUrl, key), redactor, settings, clock, reporter, primary, random);
-        var http = new ProviderHttp(pipeline.Client, redactor, DisplayName(connection.Provider), string.Join(" or ", ProviderConnection.ApiKeyVariables(connection.Provider)));
+        var http = new ProviderHttp(pipeline.Client, redactor, ProviderNames.DisplayName(connection.Provider), string.Join(" or ", ProviderConnection.ApiKeyVariables(connection.Provider)));
         return connection.Provider switch
         {
             ProviderKind.Anthropic => new AnthropicProvider(http, pipeline) { Limits = limits ?? AnthropicProvider.DefaultLimits },
-            ProviderKind.Gemini => new GeminiProvider(http, string.IsNullOrEmpty(connection.ApiVersion) ? "v1beta" : connection.ApiVersion!, pipeline) { Limits = limits ?? GeminiProvider.DefaultLimits },
+            ProviderKind.Gemini => new GeminiProvider(http, string.IsNullOrWhiteSpace(connection.ApiVersion) ? "v1beta" : connection.ApiVersion!.Trim(), pipeline) { Limits = limits ?? GeminiProvider.DefaultLimits },
             ProviderKind.AzureOpenAI => new OpenAIProvider(new OpenAIApi(http, clock), pipeline, ProviderKind.AzureOpenAI, connection.UsesDatedAzureRoutes ? OpenAIProvider.AzureDatedEndpoint : OpenAIProvider.DefaultEndpoint) { Limits = limits ?? OpenAIProvider.AzureLimits },
             _ => new OpenAIProvider(new OpenAIApi(http, clock), pipeline) { Limits = limits ?? OpenAIProvider.DefaultLimits },
         };
     }
 
-    public static string DisplayName(ProviderKind provider) => provider switch
-    {
-        ProviderKind.AzureOpenAI => "Azure OpenAI",
-        _ => provider.ToString(),
-    };
 }

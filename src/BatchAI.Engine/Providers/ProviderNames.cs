@@ -13,22 +13,32 @@ public static class ProviderNames
         _ => "openai",
     };
 
-    public static string DisplayName(ProviderKind provider) => ProviderFactory.DisplayName(provider);
+    /// <summary>The name people know the provider by, for messages.</summary>
+    public static string DisplayName(ProviderKind provider) => provider switch
+    {
+        ProviderKind.AzureOpenAI => "Azure OpenAI",
+        _ => provider.ToString(),
+    };
 
     /// <summary>Reads a command-line name, or the enum name in any case (<c>AzureOpenAI</c>).</summary>
-    public static ProviderKind Parse(string text)
+    public static bool TryParse(string? text, out ProviderKind provider)
     {
         var name = (text ?? string.Empty).Trim();
         foreach (ProviderKind kind in Enum.GetValues(typeof(ProviderKind)))
         {
             if (string.Equals(name, CommandLineName(kind), StringComparison.OrdinalIgnoreCase) || string.Equals(name, kind.ToString(), StringComparison.OrdinalIgnoreCase))
             {
-                return kind;
+                provider = kind;
+                return true;
             }
         }
 
-        throw BatchAIException.InvalidInput("ProviderUnknown", $"'{text}' is not a provider BatchAI knows; use one of {string.Join(", ", CommandLineNames)}.");
+        provider = ProviderKind.OpenAI;
+        return false;
     }
+
+    public static ProviderKind Parse(string text) =>
+        TryParse(text, out var provider) ? provider : throw BatchAIException.InvalidInput("ProviderUnknown", $"'{text}' is not a provider BatchAI knows; use one of {string.Join(", ", CommandLineNames)}.");
 
     /// <summary>A cheap current model for trying things out (the demo); for Azure, the usual name of a batch deployment of it.</summary>
     public static string ExampleModel(ProviderKind provider) => provider switch

@@ -92,10 +92,12 @@ public sealed class OtherProtocolTests : IDisposable
         var noKey = await SendAsync(HttpMethod.Get, "/v1beta/batches");
         var wrongVersion = await SendAsync(HttpMethod.Get, "/v2/batches", null, ("x-goog-api-key", "k"));
         var queryKey = await SendAsync(HttpMethod.Get, "/v1beta/batches?key=k");
+        var badToken = await SendAsync(HttpMethod.Get, "/v1beta/batches?pageToken=%%%", null, ("x-goog-api-key", "k"));
 
         Assert.Equal((HttpStatusCode.Forbidden, "PERMISSION_DENIED"), (noKey.Status, noKey.Body.GetProperty("error").GetProperty("status").GetString()));
         Assert.Equal(HttpStatusCode.NotFound, wrongVersion.Status);
         Assert.Equal(HttpStatusCode.OK, queryKey.Status);
+        Assert.Equal((HttpStatusCode.BadRequest, "INVALID_ARGUMENT"), (badToken.Status, badToken.Body.GetProperty("error").GetProperty("status").GetString()));
     }
 
     [Fact]
