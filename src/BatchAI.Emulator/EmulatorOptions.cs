@@ -19,6 +19,56 @@ public sealed class EmulatorOptions
             : TimeSpan.FromSeconds(3);
     }
 
+    /// <summary>The environment variables that set <see cref="FaultRate"/>, <see cref="ErrorRate"/>, <see cref="ExpireRate"/> and <see cref="Seed"/>.</summary>
+    public const string FaultRateVariable = "BATCHAI_EMULATOR_FAULT_RATE";
+    public const string ErrorRateVariable = "BATCHAI_EMULATOR_ERROR_RATE";
+    public const string ExpireRateVariable = "BATCHAI_EMULATOR_EXPIRE_RATE";
+    public const string SeedVariable = "BATCHAI_EMULATOR_SEED";
+
+    /// <summary>
+    /// Options for an emulator a front door starts in process (<c>-Emulator</c>, <c>--emulator</c>): its processing
+    /// time and injected faults from the BATCHAI_EMULATOR_* variables. A variable that is set but not a number in range
+    /// is an error, not silently ignored.
+    /// </summary>
+    public static EmulatorOptions FromEnvironment(Func<string, string?> environment)
+    {
+        if (environment is null)
+        {
+            throw new ArgumentNullException(nameof(environment));
+        }
+
+        double Rate(string name)
+        {
+            var text = environment(name);
+            if (string.IsNullOrWhiteSpace(text))
+            {
+                return 0;
+            }
+
+            return double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var rate) && rate >= 0 && rate <= 1
+                ? rate
+                : throw new ArgumentException($"{name} must be a number from 0 to 1, not '{text}'.");
+        }
+
+        var seedText = environment(SeedVariable);
+        int? seed = null;
+        if (!string.IsNullOrWhiteSpace(seedText))
+        {
+            seed = int.TryParse(seedText, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var value)
+                ? value
+                : throw new ArgumentException($"{SeedVariable} must be a whole number, not '{seedText}'.");
+        }
+
+        return new EmulatorOptions
+        {
+            ProcessingTime = ProcessingTimeFrom(environment),
+            FaultRate = Rate(FaultRateVariable),
+            ErrorRate = Rate(ErrorRateVariable),
+            ExpireRate = Rate(ExpireRateVariable),
+            Seed = seed,
+        };
+    }
+
     /// <summary>How long a batch takes from creation to completion: validating, running, finalizing.</summary>
     public TimeSpan ProcessingTime { get; set; } = TimeSpan.FromSeconds(3);
 
@@ -43,6 +93,22 @@ public sealed class EmulatorOptions
     /// <summary>When set, only this API key is accepted (others get the provider's 401); when null, any non-empty key is.</summary>
     public string? RequiredApiKey { get; set; }
 
+    /// <summary>The share of API calls (0 to 1) answered with a fault instead: 429 with Retry-After, 500, 503, or a dropped connection.</summary>
+    public double FaultRate { get; set; }
+
+    /// <summary>The share of requests (0 to 1) inside a batch that end errored: three in four retryable, one in four permanently invalid.</summary>
+    public double ErrorRate { get; set; }
+
+    /// <summary>
+    /// The share of requests (0 to 1) still unprocessed when a batch expires, so it ends expired with partial results.
+    /// The emulator does not wait out the 24-hour window: such a batch expires when its processing time is up. Gemini,
+    /// whose expired batches return nothing, expires this share of whole batches instead.
+    /// </summary>
+    public double ExpireRate { get; set; }
+
+    /// <summary>Seeds the faults, so a fresh emulator meets the same calls with the same faults every run; random when null.</summary>
+    public int? Seed { get; set; }
+
     internal long Now() => Clock().ToUnixTimeMilliseconds();
 
     internal void Validate()
@@ -50,6 +116,14 @@ public sealed class EmulatorOptions
         if (ProcessingTime < TimeSpan.Zero || CompletionWindow <= TimeSpan.Zero || GeminiExpiry <= TimeSpan.Zero || CancellationDelay < TimeSpan.Zero)
         {
             throw new ArgumentOutOfRangeException(nameof(ProcessingTime), "Emulator times cannot be negative, and the completion window must be positive.");
+        }
+
+        foreach (var (name, rate) in new[] { ("fault rate", FaultRate), ("error rate", ErrorRate), ("expire rate", ExpireRate) })
+        {
+            if (!(rate >= 0 && rate <= 1))
+            {
+                throw new ArgumentOutOfRangeException(nameof(FaultRate), $"The {name} must be between 0 and 1, not {rate.ToString(System.Globalization.CultureInfo.InvariantCulture)}.");
+            }
         }
     }
 }

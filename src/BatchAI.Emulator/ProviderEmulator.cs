@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.RegularExpressions;
 using BatchAI.Emulator.Anthropic;
+using BatchAI.Emulator.Faults;
 using BatchAI.Emulator.Gemini;
 using BatchAI.Emulator.Http;
 using BatchAI.Emulator.OpenAI;
@@ -28,6 +29,7 @@ public sealed class ProviderEmulator : HttpMessageHandler
     private readonly OpenAIProtocol _azure;
     private readonly AnthropicProtocol _anthropic;
     private readonly GeminiProtocol _gemini;
+    private readonly FaultPlan _faults;
     private readonly string? _ownedStateDirectory;
 
     public ProviderEmulator(EmulatorOptions? options = null)
@@ -42,10 +44,11 @@ public sealed class ProviderEmulator : HttpMessageHandler
         }
 
         Store = new EmulatorStore(directory);
-        _openAI = new OpenAIProtocol(Store, Options, OpenAIFlavor.OpenAI);
-        _azure = new OpenAIProtocol(new EmulatorStore(Path.Combine(directory, "azure")), Options, OpenAIFlavor.Azure);
-        _anthropic = new AnthropicProtocol(Store, Options);
-        _gemini = new GeminiProtocol(Store, Options);
+        _faults = new FaultPlan(Options);
+        _openAI = new OpenAIProtocol(Store, Options, OpenAIFlavor.OpenAI, _faults);
+        _azure = new OpenAIProtocol(new EmulatorStore(Path.Combine(directory, "azure")), Options, OpenAIFlavor.Azure, _faults);
+        _anthropic = new AnthropicProtocol(Store, Options, _faults);
+        _gemini = new GeminiProtocol(Store, Options, _faults);
     }
 
     public EmulatorOptions Options { get; }
@@ -67,26 +70,30 @@ public sealed class ProviderEmulator : HttpMessageHandler
         const string messageBatches = "/v1/messages/batches";
         if (path == messageBatches || path.StartsWith(messageBatches + "/", StringComparison.Ordinal))
         {
-            return await _anthropic.HandleAsync(request, path.Substring(messageBatches.Length).Trim('/'), cancellationToken).ConfigureAwait(false);
+            return Fault(FrontEnd.Anthropic) ?? await _anthropic.HandleAsync(request, path.Substring(messageBatches.Length).Trim('/'), cancellationToken).ConfigureAwait(false);
         }
 
         if (GeminiProtocol.Claims(request, path))
         {
-            return await _gemini.HandleAsync(request, path, cancellationToken).ConfigureAwait(false);
+            return Fault(FrontEnd.Gemini) ?? await _gemini.HandleAsync(request, path, cancellationToken).ConfigureAwait(false);
         }
 
         if (path.StartsWith("/openai/", StringComparison.Ordinal))
         {
-            return await HandleAzureAsync(request, path.Substring("/openai/".Length), cancellationToken).ConfigureAwait(false);
+            return Fault(FrontEnd.Azure) ?? await HandleAzureAsync(request, path.Substring("/openai/".Length), cancellationToken).ConfigureAwait(false);
         }
 
         if (path.StartsWith("/v1/", StringComparison.Ordinal))
         {
-            return await _openAI.HandleAsync(request, path.Substring("/v1/".Length), cancellationToken).ConfigureAwait(false);
+            return Fault(FrontEnd.OpenAI) ?? await _openAI.HandleAsync(request, path.Substring("/v1/".Length), cancellationToken).ConfigureAwait(false);
         }
 
         return OpenAIProtocol.InvalidUrl(request);
     }
+
+    /// <summary>An injected fault in place of the answer (before the call has any effect), or null to answer it.</summary>
+    private HttpResponseMessage? Fault(FrontEnd frontEnd) =>
+        _faults.NextCall() is { } fault ? FaultResponses.For(frontEnd, fault) : null;
 
     /// <summary>
     /// Azure's two URL generations: <c>/openai/v1/…</c> (api-version optional: <c>v1</c>, <c>preview</c>, <c>latest</c>)
@@ -112,7 +119,7 @@ public sealed class ProviderEmulator : HttpMessageHandler
             : Task.FromResult(AzureError(HttpStatusCode.NotFound, "404", $"Resource not found: API version '{version}' has no batch support (batches need 2024-07-01-preview or later)."));
     }
 
-    private static HttpResponseMessage AzureError(HttpStatusCode status, string code, string message) =>
+    internal static HttpResponseMessage AzureError(HttpStatusCode status, string code, string message) =>
         Responses.Json(status, w =>
         {
             w.WriteStartObject();

@@ -31,11 +31,16 @@ internal sealed class CliHost
     {
         Store = store,
         Clock = Clock,
-        EmulatorFactory = folder => new ProviderEmulator(new EmulatorOptions
-        {
-            StateDirectory = folder,
-            Clock = EmulatorClock,
-            ProcessingTime = EmulatorProcessingTime(processingSeconds),
-        }),
+        EmulatorFactory = folder => new ProviderEmulator(CreateEmulatorOptions(folder, processingSeconds)),
     });
+
+    /// <summary>An emulator's options from the BATCHAI_EMULATOR_* variables, the given processing time winning.</summary>
+    public EmulatorOptions CreateEmulatorOptions(string? stateDirectory, double? processingSeconds)
+    {
+        var options = EmulatorOptions.FromEnvironment(Environment);
+        options.StateDirectory = stateDirectory;
+        options.Clock = EmulatorClock;
+        options.ProcessingTime = EmulatorProcessingTime(processingSeconds);
+        return options;
+    }
 }

@@ -1,5 +1,6 @@
 using System.Net;
 using BatchAI.Emulator;
+using BatchAI.Emulator.Faults;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -75,7 +76,18 @@ internal sealed class EmulatorServer : IAsyncDisposable
             }
         }
 
-        using var response = await invoker.SendAsync(request, context.RequestAborted).ConfigureAwait(false);
+        HttpResponseMessage response;
+        try
+        {
+            response = await invoker.SendAsync(request, context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (EmulatedConnectionDropException)
+        {
+            context.Abort(); // an injected fault: the client sees the connection reset, with no answer
+            return;
+        }
+
+        using var _ = response;
         context.Response.StatusCode = (int)response.StatusCode;
         foreach (var header in response.Headers.Concat(response.Content.Headers))
         {

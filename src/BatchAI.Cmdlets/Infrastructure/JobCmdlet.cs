@@ -29,11 +29,12 @@ public abstract class JobCmdlet : PSCmdlet, IDisposable
     protected JobService Service => _service ??= new JobService(new JobServiceOptions
     {
         Store = Store is null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(Store),
-        EmulatorFactory = folder => new ProviderEmulator(new EmulatorOptions
+        EmulatorFactory = folder =>
         {
-            StateDirectory = folder,
-            ProcessingTime = EmulatorOptions.ProcessingTimeFrom(Environment.GetEnvironmentVariable),
-        }),
+            var options = EmulatorOptions.FromEnvironment(Environment.GetEnvironmentVariable);
+            options.StateDirectory = folder;
+            return new ProviderEmulator(options);
+        },
     });
 
     /// <summary>Canceled when the user presses Ctrl+C (StopProcessing).</summary>

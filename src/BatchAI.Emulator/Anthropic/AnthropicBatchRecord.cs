@@ -8,6 +8,9 @@ internal sealed class AnthropicBatchRecord
 {
     public string Id { get; set; } = string.Empty;
 
+    /// <summary>The batch's sequence number in the emulator's state, which seeds its injected faults (see FaultPlan).</summary>
+    public string? FaultKey { get; set; }
+
     public int Total { get; set; }
 
     public long CreatedAtMs { get; set; }

@@ -68,7 +68,7 @@ internal static class AnthropicJson
     }
 
     /// <summary>A request the Messages API refused: <c>result.error</c> is a whole error response, the kind at <c>error.error.type</c>.</summary>
-    public static void WriteErrored(Utf8JsonWriter w, string customId, string message)
+    public static void WriteErrored(Utf8JsonWriter w, string customId, string type, string message)
     {
         w.WriteStartObject();
         w.WriteString("custom_id", customId);
@@ -77,7 +77,7 @@ internal static class AnthropicJson
         w.WriteStartObject("error");
         w.WriteString("type", "error");
         w.WriteStartObject("error");
-        w.WriteString("type", "invalid_request_error");
+        w.WriteString("type", type);
         w.WriteString("message", message);
         w.WriteEndObject();
         w.WriteNull("request_id");

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using BatchAI.Emulator.Faults;
 using BatchAI.Emulator.Http;
 using BatchAI.Emulator.State;
 using BatchAI.IO;
@@ -15,7 +16,7 @@ namespace BatchAI.Emulator.Anthropic;
 /// cancel, then <c>ended</c>; request counts other than <c>processing</c> stay 0 until it ends. Requests are checked
 /// when the batch runs, as the real service does: a bad one ends <c>errored</c>.
 /// </summary>
-internal sealed class AnthropicProtocol(EmulatorStore store, EmulatorOptions options)
+internal sealed class AnthropicProtocol(EmulatorStore store, EmulatorOptions options, FaultPlan faults)
 {
     public const string Area = "anthropic";
     public const int MaxRequests = 100_000;
@@ -156,6 +157,7 @@ internal sealed class AnthropicProtocol(EmulatorStore store, EmulatorOptions opt
             var record = new AnthropicBatchRecord
             {
                 Id = "msgbatch_" + Ids.Random(24),
+                FaultKey = "anthropic#" + store.NextSequence(Area).ToString(CultureInfo.InvariantCulture),
                 Total = count,
                 CreatedAtMs = options.Now(),
                 ProcessingMs = (long)options.ProcessingTime.TotalMilliseconds,
@@ -340,12 +342,16 @@ internal sealed class AnthropicProtocol(EmulatorStore store, EmulatorOptions opt
                     AnthropicJson.WriteUnrun(writer, customId, unprocessed);
                     _ = unprocessed == "canceled" ? outcome.Canceled++ : outcome.Expired++;
                 }
+                else if (faults.Fate(record.FaultKey ?? record.Id, customId) is var fate && fate != RequestFate.Runs)
+                {
+                    WriteFault(writer, customId, fate, outcome);
+                }
                 else
                 {
                     var answer = MessagesModel.Answer(customId, line.RootElement.GetProperty("params"));
                     if (answer.Rejection is { } rejection)
                     {
-                        AnthropicJson.WriteErrored(writer, customId, rejection.Message);
+                        AnthropicJson.WriteErrored(writer, customId, "invalid_request_error", rejection.Message);
                         outcome.Errored++;
                     }
                     else
@@ -363,6 +369,26 @@ internal sealed class AnthropicProtocol(EmulatorStore store, EmulatorOptions opt
 
         AtomicFile.MoveIntoPlace(temp, resultsPath);
         return outcome;
+    }
+
+    /// <summary>An injected fault, as Anthropic reports it: never reached (expired), or errored with the error's type.</summary>
+    private static void WriteFault(Utf8JsonWriter writer, string customId, RequestFate fate, AnthropicOutcome outcome)
+    {
+        switch (fate)
+        {
+            case RequestFate.Unprocessed:
+                AnthropicJson.WriteUnrun(writer, customId, "expired");
+                outcome.Expired++;
+                break;
+            case RequestFate.PermanentError:
+                AnthropicJson.WriteErrored(writer, customId, "invalid_request_error", "messages.0.content: the emulator was told to find this request invalid (an injected fault).");
+                outcome.Errored++;
+                break;
+            default:
+                AnthropicJson.WriteErrored(writer, customId, "api_error", "Internal server error");
+                outcome.Errored++;
+                break;
+        }
     }
 
     private static string? Header(HttpRequestMessage request, string name) =>

@@ -3,6 +3,7 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using BatchAI.Emulator.Faults;
 using BatchAI.Emulator.Http;
 using BatchAI.Emulator.State;
 using BatchAI.IO;
@@ -15,7 +16,7 @@ namespace BatchAI.Emulator.Gemini;
 /// delete), the Files API with resumable uploads (<c>/upload/…/files</c>) and downloads of generated files. Results
 /// come back in input order: inline in the operation, or as a responses file of keyed lines.
 /// </summary>
-internal sealed class GeminiProtocol(EmulatorStore store, EmulatorOptions options)
+internal sealed class GeminiProtocol(EmulatorStore store, EmulatorOptions options, FaultPlan faults)
 {
     public const string Area = "gemini";
     public const long MaxInlineBytes = 20L * 1024 * 1024;
@@ -147,7 +148,15 @@ internal sealed class GeminiProtocol(EmulatorStore store, EmulatorOptions option
                 CreatedAtMs = options.Now(),
                 ProcessingMs = (long)options.ProcessingTime.TotalMilliseconds,
                 ExpiresAfterMs = (long)options.GeminiExpiry.TotalMilliseconds,
+                FaultKey = "gemini#" + store.NextSequence(Area).ToString(CultureInfo.InvariantCulture),
             };
+            if (faults.BatchExpires(record.FaultKey))
+            {
+                // An injected expiry: the batch runs out of time just as its processing would end, and returns nothing.
+                record.ExpiresAfterMs = record.ProcessingMs;
+                record.ProcessingMs++;
+            }
+
             if (fileName is not null)
             {
                 var id = fileName.StartsWith("files/", StringComparison.Ordinal) ? fileName.Substring("files/".Length) : fileName;
@@ -458,7 +467,7 @@ internal sealed class GeminiProtocol(EmulatorStore store, EmulatorOptions option
 
                 using (document)
                 {
-                    WriteAnswer(writer, record, document.RootElement, inline, line.Number, outcome);
+                    WriteAnswer(writer, record, document.RootElement, inline, line.Number, outcome, faults);
                 }
 
                 writer.Flush();
@@ -491,7 +500,7 @@ internal sealed class GeminiProtocol(EmulatorStore store, EmulatorOptions option
     /// One response line: an inline response echoes the request's <c>metadata</c>; a file line echoes its <c>key</c>
     /// (a bare request line, without a key, gets none back).
     /// </summary>
-    private static void WriteAnswer(Utf8JsonWriter writer, GeminiBatchRecord record, JsonElement item, bool inline, int lineNumber, GeminiOutcome outcome)
+    private static void WriteAnswer(Utf8JsonWriter writer, GeminiBatchRecord record, JsonElement item, bool inline, int lineNumber, GeminiOutcome outcome, FaultPlan faults)
     {
         var keyed = item.ValueKind == JsonValueKind.Object && item.TryGetProperty("request", out _);
         var request = keyed ? item.GetProperty("request") : item;
@@ -511,7 +520,20 @@ internal sealed class GeminiProtocol(EmulatorStore store, EmulatorOptions option
             writer.WriteString("key", key);
         }
 
-        if (answer.Rejection is { } rejection)
+        var fate = faults.Fate(record.FaultKey ?? record.Id, seed, perRequestExpiry: false);
+        if (fate == RequestFate.PermanentError)
+        {
+            writer.WritePropertyName("error");
+            GeminiJson.WriteStatus(writer, 3, "Request contains an invalid argument. (The emulator was told to find this request invalid: an injected fault.)");
+            outcome.Failed++;
+        }
+        else if (fate == RequestFate.RetryableError)
+        {
+            writer.WritePropertyName("error");
+            GeminiJson.WriteStatus(writer, 13, "Internal error encountered.");
+            outcome.Failed++;
+        }
+        else if (answer.Rejection is { } rejection)
         {
             writer.WritePropertyName("error");
             GeminiJson.WriteStatus(writer, 3, rejection.Message);

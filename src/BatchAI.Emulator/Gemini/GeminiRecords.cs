@@ -20,6 +20,9 @@ internal sealed class GeminiBatchRecord
 
     public long Priority { get; set; }
 
+    /// <summary>The batch's sequence number in the emulator's state, which seeds its injected faults (see FaultPlan).</summary>
+    public string? FaultKey { get; set; }
+
     public int Total { get; set; }
 
     public long CreatedAtMs { get; set; }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using BatchAI.Emulator.Faults;
 using BatchAI.Emulator.Http;
 using BatchAI.Emulator.Model;
 using BatchAI.Emulator.State;
@@ -15,7 +16,7 @@ namespace BatchAI.Emulator.OpenAI;
 /// </summary>
 internal static class BatchProcessor
 {
-    public static BatchOutcome Process(EmulatorStore store, BatchSnapshot snapshot, long now, OpenAIFlavor flavor)
+    public static BatchOutcome Process(EmulatorStore store, BatchSnapshot snapshot, long now, OpenAIFlavor flavor, FaultPlan faults)
     {
         var record = snapshot.Record;
         var inputPath = store.ContentPath(record.InputFileId);
@@ -47,7 +48,8 @@ internal static class BatchProcessor
                 using var line = JsonDocument.Parse(input.ReadAt(order[rank].Offset));
                 var customId = line.RootElement.GetProperty("custom_id").GetString()!;
                 var requestId = Ids.Derived(record.Id + "|" + customId, 24);
-                if (rank >= processed)
+                var fate = faults.Fate(record.FaultKey ?? record.Id, customId);
+                if (rank >= processed || fate == RequestFate.Unprocessed)
                 {
                     WriteUnprocessed(errorWriter, requestId, customId, unprocessedCode);
                     EndLine(errorWriter, errors);
@@ -61,8 +63,16 @@ internal static class BatchProcessor
                 }
 
                 var answer = EmulatedModel.Answer(customId, line.RootElement.GetProperty("body"));
-                if (answer.Rejection is { } rejection)
+                if (fate == RequestFate.RetryableError)
                 {
+                    WriteServerError(errorWriter, requestId, customId);
+                    EndLine(errorWriter, errors);
+                    errorLines++;
+                    outcome.Failed++;
+                }
+                else if (fate == RequestFate.PermanentError || answer.Rejection is not null)
+                {
+                    var rejection = answer.Rejection ?? new RequestRejection("The emulator was told to find this request invalid (an injected fault).", "messages", "invalid_request");
                     WriteRejected(errorWriter, requestId, customId, rejection);
                     EndLine(errorWriter, errors);
                     errorLines++;
@@ -99,7 +109,7 @@ internal static class BatchProcessor
         return id;
     }
 
-    private static string CustomIdOf(string line)
+    internal static string CustomIdOf(string line)
     {
         using var document = JsonDocument.Parse(line);
         return document.RootElement.GetProperty("custom_id").GetString()!;
@@ -202,6 +212,28 @@ internal static class BatchProcessor
         w.WriteString("type", "invalid_request_error");
         Responses.WriteNullableString(w, "param", rejection.Param);
         Responses.WriteNullableString(w, "code", rejection.Code);
+        w.WriteEndObject();
+        w.WriteEndObject();
+        w.WriteEndObject();
+        w.WriteNull("error");
+        w.WriteEndObject();
+    }
+
+    /// <summary>A request the endpoint failed on its side: a 500 inside "response", worth another try.</summary>
+    private static void WriteServerError(Utf8JsonWriter w, string requestId, string customId)
+    {
+        w.WriteStartObject();
+        w.WriteString("id", "batch_req_" + requestId);
+        w.WriteString("custom_id", customId);
+        w.WriteStartObject("response");
+        w.WriteNumber("status_code", 500);
+        w.WriteString("request_id", "req_emu_" + requestId);
+        w.WriteStartObject("body");
+        w.WriteStartObject("error");
+        w.WriteString("message", "The server had an error while processing your request. Sorry about that!");
+        w.WriteString("type", "server_error");
+        w.WriteNull("param");
+        w.WriteNull("code");
         w.WriteEndObject();
         w.WriteEndObject();
         w.WriteEndObject();

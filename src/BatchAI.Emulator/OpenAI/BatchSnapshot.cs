@@ -76,6 +76,12 @@ internal sealed class BatchSnapshot
             return new BatchSnapshot(record, "failed") { FailedAt = validated };
         }
 
+        if (record.Validation is { Unprocessed: > 0 } && now >= finished)
+        {
+            // An injected expiry: the window closes as processing ends, with some requests never run (see FaultPlan).
+            return new BatchSnapshot(record, "expired") { InProgressAt = validated, FinalizingAt = ran, ExpiredAt = finished, ProcessedFraction = 1 };
+        }
+
         if (finished > expires && now >= expires)
         {
             return new BatchSnapshot(record, "expired")

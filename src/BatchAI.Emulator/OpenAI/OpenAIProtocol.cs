@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Text.Json;
+using BatchAI.Emulator.Faults;
 using BatchAI.Emulator.Http;
 using BatchAI.Emulator.State;
 using BatchAI.IO;
@@ -12,7 +13,7 @@ namespace BatchAI.Emulator.OpenAI;
 /// status values, validation, errors and list pagination. Only <c>/v1/chat/completions</c> batches can be created:
 /// that is the endpoint the emulated model answers.
 /// </summary>
-internal sealed class OpenAIProtocol(EmulatorStore store, EmulatorOptions options, OpenAIFlavor flavor)
+internal sealed class OpenAIProtocol(EmulatorStore store, EmulatorOptions options, OpenAIFlavor flavor, FaultPlan faults)
 {
     public const string ChatCompletions = "/v1/chat/completions";
     private const long MaxUploadBytes = 512L * 1024 * 1024;
@@ -267,6 +268,7 @@ internal sealed class OpenAIProtocol(EmulatorStore store, EmulatorOptions option
             var record = new BatchRecord
             {
                 Id = "batch_" + Ids.Random(32),
+                FaultKey = (flavor == OpenAIFlavor.Azure ? "azure#" : "openai#") + store.NextSequence("batches").ToString(System.Globalization.CultureInfo.InvariantCulture),
                 Endpoint = endpoint,
                 InputFileId = inputFileId,
                 CompletionWindow = window,
@@ -314,7 +316,7 @@ internal sealed class OpenAIProtocol(EmulatorStore store, EmulatorOptions option
                 var record = snapshot.Record;
                 record.CancelRequestedAtMs = options.Now();
                 // Cancelling while still validating: validate now, so the batch knows its requests.
-                record.Validation ??= InputFileValidator.Validate(store.ContentPath(record.InputFileId), record.Endpoint, flavor);
+                record.Validation ??= Validate(record);
                 store.SaveBatch(record);
                 snapshot = BatchSnapshot.At(record, options.Now());
             }
@@ -338,19 +340,34 @@ internal sealed class OpenAIProtocol(EmulatorStore store, EmulatorOptions option
             var snapshot = BatchSnapshot.At(record, now);
             if (record.Validation is null && now >= snapshot.ValidationEndsAt)
             {
-                record.Validation = InputFileValidator.Validate(store.ContentPath(record.InputFileId), record.Endpoint, flavor);
+                record.Validation = Validate(record);
                 store.SaveBatch(record);
                 snapshot = BatchSnapshot.At(record, now);
             }
 
             if (snapshot.HasResults && record.Outcome is null)
             {
-                record.Outcome = record.Validation is { Errors.Count: 0 } ? BatchProcessor.Process(store, snapshot, now, flavor) : new BatchOutcome();
+                record.Outcome = record.Validation is { Errors.Count: 0 } ? BatchProcessor.Process(store, snapshot, now, flavor, faults) : new BatchOutcome();
                 store.SaveBatch(record);
             }
 
             return snapshot;
         }
+    }
+
+    /// <summary>Validates the batch's input, and counts the requests an injected expiry will leave unprocessed.</summary>
+    private BatchValidation Validate(BatchRecord record)
+    {
+        var path = store.ContentPath(record.InputFileId);
+        var validation = InputFileValidator.Validate(path, record.Endpoint, flavor);
+        if (validation.Errors.Count == 0 && faults.InjectsRequestFaults)
+        {
+            validation.Unprocessed = InputLines.Read(path)
+                .Where(l => l.Text.Trim().Length > 0)
+                .Count(l => faults.Fate(record.FaultKey ?? record.Id, BatchProcessor.CustomIdOf(l.Text)) == RequestFate.Unprocessed);
+        }
+
+        return validation;
     }
 
     private static HttpResponseMessage? ReadMetadata(JsonElement root, out Dictionary<string, string>? metadata)

@@ -68,6 +68,33 @@ internal sealed class EmulatorStore
     public T? LoadRecord<T>(string area, string id)
         where T : class => Load<T>(DataPath(area, id, ".json"));
 
+    /// <summary>
+    /// The next number of an area's sequence (1, 2, 3, …), kept in its folder so that every process sharing the state
+    /// counts on from the same place. Deleting records does not reuse numbers.
+    /// </summary>
+    public long NextSequence(string area)
+    {
+        var path = DataPath(area, "sequence", ".counter");
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                using var file = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+                var buffer = new byte[32];
+                var read = file.Read(buffer, 0, buffer.Length);
+                var next = (read > 0 ? long.Parse(System.Text.Encoding.ASCII.GetString(buffer, 0, read), System.Globalization.CultureInfo.InvariantCulture) : 0) + 1;
+                var text = System.Text.Encoding.ASCII.GetBytes(next.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                file.SetLength(0);
+                file.Write(text, 0, text.Length);
+                return next;
+            }
+            catch (IOException) when (attempt < 100)
+            {
+                Thread.Sleep(10); // another process holds the counter for a moment
+            }
+        }
+    }
+
     public IEnumerable<T> ListRecords<T>(string area)
         where T : class
     {

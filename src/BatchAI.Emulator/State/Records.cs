@@ -24,6 +24,9 @@ internal sealed class BatchRecord
 {
     public string Id { get; set; } = string.Empty;
 
+    /// <summary>The batch's sequence number in the emulator's state, which seeds its injected faults (see FaultPlan).</summary>
+    public string? FaultKey { get; set; }
+
     public string Endpoint { get; set; } = string.Empty;
 
     public string InputFileId { get; set; } = string.Empty;
@@ -57,6 +60,9 @@ internal sealed class BatchValidation
     public int InvalidRequests { get; set; }
 
     public string? Model { get; set; }
+
+    /// <summary>Requests an injected expiry leaves unprocessed: when there are any, the batch ends expired, not completed.</summary>
+    public int Unprocessed { get; set; }
 
     public List<BatchErrorRecord> Errors { get; set; } = [];
 }
