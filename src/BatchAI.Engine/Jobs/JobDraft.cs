@@ -16,7 +16,7 @@ public sealed class JobDraft : IDisposable
     private readonly IBatchProvider _provider;
     private readonly string _stagingFolder;
     private readonly CustomIdMap _ids = new();
-    private readonly Dictionary<string, OpenPart> _openParts = new(StringComparer.Ordinal);
+    private readonly PartBuilder _parts;
     private readonly HashSet<string> _columnNames = new(StringComparer.Ordinal);
     private readonly HashSet<string> _schemas = new(StringComparer.Ordinal);
     private readonly FileStream _requests;
@@ -25,7 +25,6 @@ public sealed class JobDraft : IDisposable
     private readonly Utf8JsonWriter _lineWriter;
     private readonly List<RecordProblem> _rejections = [];
     private ColumnSet? _lastColumns;
-    private int _partsStarted;
     private bool _closed;
 
     internal JobDraft(JobManifest manifest, IBatchProvider provider, string stagingFolder, string jobsFolder)
@@ -34,7 +33,7 @@ public sealed class JobDraft : IDisposable
         _provider = provider;
         _stagingFolder = stagingFolder;
         JobsFolder = jobsFolder;
-        Directory.CreateDirectory(Path.Combine(stagingFolder, "parts"));
+        _parts = new PartBuilder(stagingFolder, provider.Limits, firstIndex: 1, attempt: 1);
         _requests = new FileStream(Path.Combine(stagingFolder, JobLedger.RequestsFile), FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16);
         _requestWriter = new Utf8JsonWriter(_requests, LedgerJson.WriterOptions);
         _lineWriter = new Utf8JsonWriter(_line, LedgerJson.WriterOptions);
@@ -53,7 +52,7 @@ public sealed class JobDraft : IDisposable
     public long RejectedCount { get; private set; }
 
     /// <summary>The provider batches the requests fill so far.</summary>
-    public int PartCount => _partsStarted;
+    public int PartCount => _parts.PartCount;
 
     internal string JobsFolder { get; }
 
@@ -90,13 +89,8 @@ public sealed class JobDraft : IDisposable
             return Reject(RecordProblem.For(request.Source, "CustomId", "CustomIdDuplicate", string.Format(CultureInfo.InvariantCulture, "the custom id '{0}' was already used by row {1}", request.CustomId, firstRow)));
         }
 
-        var part = PartFor(request.Model, _line.Length + 1);
-        part.Stream.Write(_line.GetBuffer(), 0, (int)_line.Length);
-        part.Stream.WriteByte((byte)'\n');
-        part.Record.Requests++;
-        part.Record.Bytes += _line.Length + 1;
-
-        RequestFile.Write(_requestWriter, request, part.Record.Index);
+        var part = _parts.Add(request.Model, request.CustomId, _line.GetBuffer(), (int)_line.Length);
+        RequestFile.Write(_requestWriter, request, part.Index);
         _requestWriter.Flush();
         _requests.WriteByte((byte)'\n');
         _requestWriter.Reset(_requests);
@@ -168,30 +162,6 @@ public sealed class JobDraft : IDisposable
         return [problem];
     }
 
-    private OpenPart PartFor(string model, long lineBytes)
-    {
-        var limits = _provider.Limits;
-        if (_openParts.TryGetValue(model, out var part)
-            && part.Record.Requests < limits.MaxRequestsPerBatch
-            && part.Record.Bytes + lineBytes <= limits.MaxBytesPerBatch)
-        {
-            return part;
-        }
-
-        if (part is not null)
-        {
-            part.Stream.Dispose();
-            _manifest.Parts.Add(part.Record);
-        }
-
-        // One model per batch: OpenAI does not document mixing models in a batch, and Azure rejects it.
-        var index = ++_partsStarted;
-        var record = new PartRecord { Index = index, Model = model, File = string.Format(CultureInfo.InvariantCulture, "parts/part-{0:0000}.jsonl", index) };
-        part = new OpenPart(record, new FileStream(Path.Combine(_stagingFolder, record.File), FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16));
-        _openParts[model] = part;
-        return part;
-    }
-
     private void Remember(BatchRequest request)
     {
         if (!ReferenceEquals(request.Source.Columns, _lastColumns))
@@ -222,14 +192,8 @@ public sealed class JobDraft : IDisposable
     private void Close()
     {
         _closed = true;
-        foreach (var part in _openParts.Values)
-        {
-            part.Stream.Flush(flushToDisk: true);
-            part.Stream.Dispose();
-            _manifest.Parts.Add(part.Record);
-        }
-
-        _openParts.Clear();
+        _manifest.Parts.AddRange(_parts.Complete());
+        _parts.Dispose();
         _requestWriter.Dispose();
         _requests.Flush(flushToDisk: true);
         _requests.Dispose();
@@ -246,12 +210,5 @@ public sealed class JobDraft : IDisposable
         {
             // A leftover staging folder is harmless: it is never read as a job.
         }
-    }
-
-    private sealed class OpenPart(PartRecord record, FileStream stream)
-    {
-        public PartRecord Record { get; } = record;
-
-        public FileStream Stream { get; } = stream;
     }
 }

@@ -41,6 +41,14 @@ internal sealed class JobManifest
 
     public List<PartRecord> Parts { get; set; } = [];
 
+    /// <summary>How many times a record may be sent in all (the first time included) before its failure is final.</summary>
+    public int MaxAttempts { get; set; } = DefaultMaxAttempts;
+
+    /// <summary>The per-record counts as of the last download or resubmission; null until the first results are in.</summary>
+    public RecordCounts? Records { get; set; }
+
+    public const int DefaultMaxAttempts = 5;
+
     public DateTimeOffset? CancelRequestedAt { get; set; }
 
     public DateTimeOffset? ReceivedAt { get; set; }
@@ -54,7 +62,10 @@ internal sealed class PartRecord
 {
     public int Index { get; set; }
 
-    /// <summary>The part's request lines, relative to the job folder.</summary>
+    /// <summary>1 for the job's first submission; each resubmission of retryable requests adds one.</summary>
+    public int Attempt { get; set; } = 1;
+
+    /// <summary>The part's request lines, relative to the job folder (its custom ids, in order, beside it as <c>.ids</c>).</summary>
     public string File { get; set; } = string.Empty;
 
     public string Model { get; set; } = string.Empty;

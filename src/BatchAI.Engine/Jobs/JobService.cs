@@ -396,26 +396,47 @@ public sealed class JobService : IDisposable
         }
     }
 
+    /// <summary>
+    /// Appends the results of every finished part not yet downloaded to the ledger: one line per record of the part,
+    /// a synthesized one (expired, canceled, missing) for each record the provider returned nothing for. Then counts
+    /// the records by state.
+    /// </summary>
     private static async Task DownloadAsync(JobLedger ledger, JobManifest manifest, IBatchProvider provider, IEngineReporter reporter, string activity, CancellationToken cancellationToken)
     {
-        foreach (var part in manifest.Parts.Where(p => !p.ResultsDownloaded))
+        var downloaded = false;
+        foreach (var part in manifest.Parts.Where(p => !p.ResultsDownloaded && p.State.IsFinal()))
         {
-            if (part.BatchId is not null && part.State != BatchState.Failed)
+            var answered = new HashSet<string>(StringComparer.Ordinal);
+            using (var appender = new ResultAppender(ledger.ResultsPath))
             {
-                reporter.Progress(new ProgressReport(activity, string.Format(CultureInfo.InvariantCulture, "downloading the results of batch {0} of {1}", part.Index, manifest.Parts.Count), -1));
-                using var appender = new ResultAppender(ledger.ResultsPath);
-                long lines = 0;
-                await foreach (var line in provider.ReadResultsAsync(part.ToRemote(), cancellationToken).ConfigureAwait(false))
+                if (part.BatchId is not null && part.State != BatchState.Failed)
                 {
-                    appender.Append(line);
-                    lines++;
+                    reporter.Progress(new ProgressReport(activity, string.Format(CultureInfo.InvariantCulture, "downloading the results of batch {0} of {1}", part.Index, manifest.Parts.Count), -1));
+                    await foreach (var line in provider.ReadResultsAsync(part.ToRemote(), cancellationToken).ConfigureAwait(false))
+                    {
+                        appender.Append(line);
+                        answered.Add(line.CustomId);
+                    }
+
+                    reporter.Verbose(string.Format(CultureInfo.InvariantCulture, "Job {0}: {1:N0} result(s) of batch {2} downloaded.", manifest.Id, answered.Count, part.BatchId));
+                }
+
+                foreach (var id in JobRecords.PartIds(ledger, part).Where(id => !answered.Contains(id)))
+                {
+                    appender.Append(ResultJoiner.Missing(id, part));
                 }
 
                 appender.Commit();
-                reporter.Verbose(string.Format(CultureInfo.InvariantCulture, "Job {0}: {1:N0} result(s) of batch {2} downloaded.", manifest.Id, lines, part.BatchId));
             }
 
             part.ResultsDownloaded = true;
+            ledger.Save(manifest);
+            downloaded = true;
+        }
+
+        if (downloaded || manifest.Records is null)
+        {
+            manifest.Records = JobRecords.Count(ledger, manifest);
             ledger.Save(manifest);
         }
     }

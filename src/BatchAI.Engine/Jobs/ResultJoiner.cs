@@ -12,11 +12,7 @@ internal static class ResultJoiner
 {
     public static BatchResult Join(StoredRequest request, ResultLine? line, PartRecord? part)
     {
-        if (line is null)
-        {
-            return Missing(request, part);
-        }
-
+        line ??= Missing(request.CustomId, part);
         var result = new BatchResult(request.Source, request.CustomId, line.Status)
         {
             Output = line.Text,
@@ -65,20 +61,25 @@ internal static class ResultJoiner
         }
     }
 
-    private static BatchResult Missing(StoredRequest request, PartRecord? part)
+    /// <summary>
+    /// The result of a request its batch returned nothing for: what the batch's end means for it (a Gemini batch that
+    /// expired or was canceled returns nothing at all), or a missing result, which may be sent again.
+    /// </summary>
+    public static ResultLine Missing(string customId, PartRecord? part)
     {
         var batch = part?.BatchId ?? "(not submitted)";
         var (status, code, message) = part?.State switch
         {
             BatchState.Failed => (ResultStatus.Failed, "batch_failed", string.Format(CultureInfo.InvariantCulture, "The provider rejected batch {0} as a whole: {1}", batch, string.Join("; ", part.Errors))),
             BatchState.Canceled when part.BatchId is null => (ResultStatus.Canceled, "batch_cancelled", "The job was canceled before this request's batch was submitted."),
-            // Gemini returns nothing for a canceled or expired batch: every request of it ends that way.
             BatchState.Canceled => (ResultStatus.Canceled, "batch_cancelled", string.Format(CultureInfo.InvariantCulture, "Batch {0} was canceled before this request ran.", batch)),
             BatchState.Expired => (ResultStatus.Expired, "batch_expired", string.Format(CultureInfo.InvariantCulture, "Batch {0} expired before this request ran.", batch)),
             _ => (ResultStatus.Failed, "missing_result", string.Format(CultureInfo.InvariantCulture, "The provider returned no result for this request, although batch {0} is {1}.", batch, part?.State)),
         };
-        return new BatchResult(request.Source, request.CustomId, status)
+        return new ResultLine
         {
+            CustomId = customId,
+            Status = status,
             ErrorCode = code,
             ErrorMessage = message,
             Retryable = status != ResultStatus.Failed || code == "missing_result",

@@ -1,0 +1,217 @@
+using System.Globalization;
+using System.Text;
+using BatchAI.IO;
+using BatchAI.Providers;
+using BatchAI.Requests;
+
+namespace BatchAI.Jobs;
+
+/// <summary>Where one record of a job stands.</summary>
+public enum RecordState
+{
+    /// <summary>In a provider batch that is not submitted yet.</summary>
+    Pending,
+
+    /// <summary>In a provider batch that is submitted and has not returned its results yet.</summary>
+    Submitted,
+
+    Succeeded,
+
+    Failed,
+
+    Expired,
+
+    Canceled,
+}
+
+/// <summary>How many of a job's records are in each state, and how many of the ended ones may be sent again.</summary>
+public sealed class RecordCounts
+{
+    public long Pending { get; set; }
+
+    public long Submitted { get; set; }
+
+    public long Succeeded { get; set; }
+
+    public long Failed { get; set; }
+
+    public long Expired { get; set; }
+
+    public long Canceled { get; set; }
+
+    /// <summary>Failed (retryably), expired or canceled records that have attempts left: what a resubmit sends.</summary>
+    public long Retryable { get; set; }
+
+    /// <summary>Records whose answer is final: succeeded, or failed, expired or canceled with nothing left to try.</summary>
+    public long Final => Succeeded + Failed + Expired + Canceled - Retryable;
+
+    public long Total => Pending + Submitted + Succeeded + Failed + Expired + Canceled;
+
+    internal void Add(RecordState state)
+    {
+        switch (state)
+        {
+            case RecordState.Pending: Pending++; break;
+            case RecordState.Submitted: Submitted++; break;
+            case RecordState.Succeeded: Succeeded++; break;
+            case RecordState.Failed: Failed++; break;
+            case RecordState.Expired: Expired++; break;
+            default: Canceled++; break;
+        }
+    }
+
+    public override string ToString()
+    {
+        var parts = new List<string>();
+        void Add(string name, long value)
+        {
+            if (value > 0)
+            {
+                parts.Add(value.ToString("N0", CultureInfo.InvariantCulture) + " " + name);
+            }
+        }
+
+        Add("pending", Pending);
+        Add("submitted", Submitted);
+        Add("succeeded", Succeeded);
+        Add("failed", Failed);
+        Add("expired", Expired);
+        Add("canceled", Canceled);
+        var text = parts.Count == 0 ? "no records" : string.Join(", ", parts);
+        return Retryable > 0 ? text + " (" + Retryable.ToString("N0", CultureInfo.InvariantCulture) + " to retry)" : text;
+    }
+}
+
+/// <summary>One record as the ledger knows it: its latest provider batch, its attempts, and its latest result.</summary>
+internal sealed class RecordStatus(string customId, PartRecord part, int attempts, ResultLine? result, int maxAttempts)
+{
+    public string CustomId { get; } = customId;
+
+    /// <summary>The part the record was last sent in.</summary>
+    public PartRecord Part { get; } = part;
+
+    public int Attempts { get; } = attempts;
+
+    /// <summary>The result of the latest attempt, once its batch's results are in the ledger.</summary>
+    public ResultLine? Result { get; } = result;
+
+    public RecordState State => Result is null || !Part.ResultsDownloaded
+        ? (Part.BatchId is null && Part.State == BatchState.Pending ? RecordState.Pending : RecordState.Submitted)
+        : Result.Status switch
+        {
+            ResultStatus.Succeeded => RecordState.Succeeded,
+            ResultStatus.Expired => RecordState.Expired,
+            ResultStatus.Canceled => RecordState.Canceled,
+            _ => RecordState.Failed,
+        };
+
+    /// <summary>Ended in a way worth another try, with attempts left.</summary>
+    public bool CanRetry => State is RecordState.Failed or RecordState.Expired or RecordState.Canceled && Result!.Retryable && Attempts < maxAttempts;
+}
+
+/// <summary>
+/// The per-record view of a job's ledger. Every part lists its custom ids (<c>parts/part-NNNN.ids</c>); a record's
+/// latest part is the last one listing it, and its result is the latest line for it in <c>results.jsonl</c> (each
+/// download writes one line per record of the part, synthesizing one when the provider returned none). Only ids and
+/// offsets are held in memory.
+/// </summary>
+internal static class JobRecords
+{
+    /// <summary>Every record, part by part in the order the parts were made; each record once, at its latest part.</summary>
+    public static IEnumerable<RecordStatus> Read(JobLedger ledger, JobManifest manifest)
+    {
+        EnsureIdFiles(ledger, manifest);
+        var latest = new CustomIdMap(); // id -> (attempts << 32) | part index
+        foreach (var part in manifest.Parts)
+        {
+            foreach (var id in PartIds(ledger, part))
+            {
+                var attempts = latest.TryGetValue(id, out var known) ? (int)(known >> 32) : 0;
+                latest.Set(id, ((long)(attempts + 1) << 32) | (uint)part.Index);
+            }
+        }
+
+        var offsets = ResultFile.Index(ledger.ResultsPath);
+        using var results = File.Exists(ledger.ResultsPath) ? new RandomAccessLines(ledger.ResultsPath) : null;
+        foreach (var part in manifest.Parts)
+        {
+            foreach (var id in PartIds(ledger, part))
+            {
+                latest.TryGetValue(id, out var value);
+                if ((int)(value & 0xFFFFFFFF) != part.Index)
+                {
+                    continue; // sent again in a later part
+                }
+
+                var line = results is not null && part.ResultsDownloaded && offsets.TryGetValue(id, out var offset) ? ResultFile.Parse(results.ReadAt(offset)) : null;
+                yield return new RecordStatus(id, part, (int)(value >> 32), line, manifest.MaxAttempts);
+            }
+        }
+    }
+
+    public static RecordCounts Count(JobLedger ledger, JobManifest manifest)
+    {
+        var counts = new RecordCounts();
+        foreach (var record in Read(ledger, manifest))
+        {
+            counts.Add(record.State);
+            if (record.CanRetry)
+            {
+                counts.Retryable++;
+            }
+        }
+
+        return counts;
+    }
+
+    /// <summary>The custom ids of a part, in line order.</summary>
+    public static IEnumerable<string> PartIds(JobLedger ledger, PartRecord part)
+    {
+        using var reader = new StreamReader(Path.Combine(ledger.Folder, PartBuilder.IdsFile(part)), new UTF8Encoding(false));
+        string? id;
+        while ((id = reader.ReadLine()) is not null)
+        {
+            if (id.Length > 0)
+            {
+                yield return id;
+            }
+        }
+    }
+
+    /// <summary>Jobs prepared before parts listed their ids: derive the lists from the request file once.</summary>
+    private static void EnsureIdFiles(JobLedger ledger, JobManifest manifest)
+    {
+        var missing = manifest.Parts.Where(p => !File.Exists(Path.Combine(ledger.Folder, PartBuilder.IdsFile(p)))).ToDictionary(p => p.Index);
+        if (missing.Count == 0)
+        {
+            return;
+        }
+
+        var temps = missing.ToDictionary(p => p.Key, p => AtomicFile.TempPathFor(Path.Combine(ledger.Folder, PartBuilder.IdsFile(p.Value))));
+        var writers = temps.ToDictionary(p => p.Key, p => new StreamWriter(p.Value, append: false, new UTF8Encoding(false)));
+        try
+        {
+            foreach (var request in RequestFile.Read(ledger.RequestsPath))
+            {
+                if (writers.TryGetValue(request.Part, out var writer))
+                {
+                    writer.Write(request.CustomId);
+                    writer.Write('\n');
+                }
+            }
+        }
+        finally
+        {
+            foreach (var writer in writers.Values)
+            {
+                writer.Dispose();
+            }
+        }
+
+        foreach (var part in missing.Values)
+        {
+            var path = Path.Combine(ledger.Folder, PartBuilder.IdsFile(part));
+            AtomicFile.MoveIntoPlace(temps[part.Index], path);
+        }
+    }
+}

@@ -1,0 +1,134 @@
+using System.Globalization;
+using System.Text;
+using BatchAI.Providers;
+
+namespace BatchAI.Jobs;
+
+/// <summary>
+/// Fills provider batch input files ("parts") with encoded request lines: one model per part, a new part whenever the
+/// provider's count or size limit would be passed. Next to each <c>part-NNNN.jsonl</c> it writes
+/// <c>part-NNNN.ids</c>, the custom ids in line order, so the ledger knows which part holds each record without
+/// reading provider formats back. Used to prepare a job and to prepare its resubmissions.
+/// </summary>
+internal sealed class PartBuilder : IDisposable
+{
+    private readonly string _folder;
+    private readonly ProviderLimits _limits;
+    private readonly int _attempt;
+    private readonly Dictionary<string, OpenPart> _open = new(StringComparer.Ordinal);
+    private readonly List<PartRecord> _finished = [];
+    private int _nextIndex;
+
+    /// <param name="folder">The job (or staging) folder; parts go under its <c>parts/</c>.</param>
+    /// <param name="firstIndex">The index of the first part this builder starts.</param>
+    /// <param name="attempt">1 for a job's first submission, 2 for its first resubmission, and so on.</param>
+    public PartBuilder(string folder, ProviderLimits limits, int firstIndex, int attempt)
+    {
+        _folder = folder;
+        _limits = limits;
+        _nextIndex = firstIndex;
+        _attempt = attempt;
+        Directory.CreateDirectory(Path.Combine(folder, "parts"));
+    }
+
+    /// <summary>Parts started so far.</summary>
+    public int PartCount => _finished.Count + _open.Count;
+
+    /// <summary>Appends one encoded request line (without its newline) and returns the part it went into.</summary>
+    public PartRecord Add(string model, string customId, byte[] line, int count)
+    {
+        var part = PartFor(model, count + 1L);
+        part.Lines.Write(line, 0, count);
+        part.Lines.WriteByte((byte)'\n');
+        part.Ids.Write(customId);
+        part.Ids.Write('\n');
+        part.Record.Requests++;
+        part.Record.Bytes += count + 1;
+        return part.Record;
+    }
+
+    /// <summary>Flushes every part to disk and returns them all, in index order.</summary>
+    public List<PartRecord> Complete()
+    {
+        foreach (var part in _open.Values)
+        {
+            Finish(part);
+        }
+
+        _open.Clear();
+        return _finished.OrderBy(p => p.Index).ToList();
+    }
+
+    public void Dispose()
+    {
+        foreach (var part in _open.Values)
+        {
+            part.Dispose();
+        }
+
+        _open.Clear();
+    }
+
+    public static string IdsFile(PartRecord part) => Path.ChangeExtension(part.File, ".ids");
+
+    private OpenPart PartFor(string model, long lineBytes)
+    {
+        if (_open.TryGetValue(model, out var part)
+            && part.Record.Requests < _limits.MaxRequestsPerBatch
+            && part.Record.Bytes + lineBytes <= _limits.MaxBytesPerBatch)
+        {
+            return part;
+        }
+
+        if (part is not null)
+        {
+            Finish(part);
+        }
+
+        // One model per batch: OpenAI does not document mixing models in a batch, and Azure rejects it.
+        var index = _nextIndex++;
+        var record = new PartRecord { Index = index, Attempt = _attempt, Model = model, File = string.Format(CultureInfo.InvariantCulture, "parts/part-{0:0000}.jsonl", index) };
+        part = new OpenPart(record, Path.Combine(_folder, record.File), Path.Combine(_folder, IdsFile(record)));
+        _open[model] = part;
+        return part;
+    }
+
+    private void Finish(OpenPart part)
+    {
+        part.Flush();
+        part.Dispose();
+        _finished.Add(part.Record);
+    }
+
+    private sealed class OpenPart : IDisposable
+    {
+        public OpenPart(PartRecord record, string linesPath, string idsPath)
+        {
+            Record = record;
+
+            // Create, not CreateNew: a resubmission interrupted before its manifest was saved left files under these
+            // names that nothing refers to; they are replaced.
+            Lines = new FileStream(linesPath, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16);
+            Ids = new StreamWriter(new FileStream(idsPath, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 14), new UTF8Encoding(false));
+        }
+
+        public PartRecord Record { get; }
+
+        public FileStream Lines { get; }
+
+        public StreamWriter Ids { get; }
+
+        public void Flush()
+        {
+            Ids.Flush();
+            ((FileStream)Ids.BaseStream).Flush(flushToDisk: true);
+            Lines.Flush(flushToDisk: true);
+        }
+
+        public void Dispose()
+        {
+            Ids.Dispose();
+            Lines.Dispose();
+        }
+    }
+}
