@@ -34,6 +34,8 @@ public sealed class BatchJob
         BaseUrl = manifest.BaseUrl;
         Emulated = manifest.Emulator;
         ReceivedAt = manifest.ReceivedAt;
+        Records = manifest.Records;
+        MaxAttempts = manifest.MaxAttempts;
         Folder = folder;
         Batches = manifest.Parts.Select(p => new ProviderBatch(p)).ToList();
         State = Batches.Any(b => b.State == BatchState.Pending) ? JobState.Submitting
@@ -65,6 +67,12 @@ public sealed class BatchJob
 
     public IReadOnlyList<ProviderBatch> Batches { get; }
 
+    /// <summary>The job's records by state as of the last download or resubmission; null before any results are in.</summary>
+    public RecordCounts? Records { get; }
+
+    /// <summary>How many times a record may be sent in all before its failure is final.</summary>
+    public int MaxAttempts { get; }
+
     /// <summary>How many batches are in each state, e.g. "2 Completed, 1 Running".</summary>
     public string BatchSummary => string.Join(", ", Batches.GroupBy(b => b.State).OrderBy(g => g.Key).Select(g => g.Count().ToString(CultureInfo.InvariantCulture) + " " + g.Key));
 
@@ -88,6 +96,7 @@ public sealed class ProviderBatch
     internal ProviderBatch(PartRecord part)
     {
         Index = part.Index;
+        Attempt = part.Attempt;
         BatchId = part.BatchId;
         Model = part.Model;
         State = part.State;
@@ -101,6 +110,9 @@ public sealed class ProviderBatch
     }
 
     public int Index { get; }
+
+    /// <summary>1 for the job's first submission; 2 and up for resubmissions of its retryable records.</summary>
+    public int Attempt { get; }
 
     public string? BatchId { get; }
 

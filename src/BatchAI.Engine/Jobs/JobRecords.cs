@@ -83,9 +83,12 @@ public sealed class RecordCounts
 }
 
 /// <summary>One record as the ledger knows it: its latest provider batch, its attempts, and its latest result.</summary>
-internal sealed class RecordStatus(string customId, PartRecord part, int attempts, ResultLine? result, int maxAttempts)
+internal sealed class RecordStatus(string customId, PartRecord part, int ordinal, int attempts, ResultLine? result, int maxAttempts)
 {
     public string CustomId { get; } = customId;
+
+    /// <summary>The record's line number (0-based) in its part.</summary>
+    public int Ordinal { get; } = ordinal;
 
     /// <summary>The part the record was last sent in.</summary>
     public PartRecord Part { get; } = part;
@@ -135,8 +138,10 @@ internal static class JobRecords
         using var results = File.Exists(ledger.ResultsPath) ? new RandomAccessLines(ledger.ResultsPath) : null;
         foreach (var part in manifest.Parts)
         {
+            var ordinal = -1;
             foreach (var id in PartIds(ledger, part))
             {
+                ordinal++;
                 latest.TryGetValue(id, out var value);
                 if ((int)(value & 0xFFFFFFFF) != part.Index)
                 {
@@ -144,7 +149,7 @@ internal static class JobRecords
                 }
 
                 var line = results is not null && part.ResultsDownloaded && offsets.TryGetValue(id, out var offset) ? ResultFile.Parse(results.ReadAt(offset)) : null;
-                yield return new RecordStatus(id, part, (int)(value >> 32), line, manifest.MaxAttempts);
+                yield return new RecordStatus(id, part, ordinal, (int)(value >> 32), line, manifest.MaxAttempts);
             }
         }
     }

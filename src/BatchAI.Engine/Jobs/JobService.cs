@@ -68,6 +68,7 @@ public sealed class JobService : IDisposable
         reporter ??= NullReporter.Instance;
         var ledger = draft.Complete();
         var manifest = draft.Manifest;
+        using var held = Lock(ledger, manifest, "submit");
         reporter.Verbose(string.Format(CultureInfo.InvariantCulture, "Job {0}: {1:N0} request(s) in {2} batch(es), prepared in {3}.", manifest.Id, manifest.RequestCount, manifest.Parts.Count, ledger.Folder));
         await SubmitPendingPartsAsync(ledger, manifest, draft.BatchProvider, reporter, cancellationToken).ConfigureAwait(false);
         return new BatchJob(manifest, ledger.Folder);
@@ -85,6 +86,8 @@ public sealed class JobService : IDisposable
     {
         var ledger = Resolve(idOrName);
         var manifest = ledger.Load();
+        using var held = Lock(ledger, manifest, "status");
+        manifest = ledger.Load();
         using var provider = CreateProvider(manifest.Connection(apiKey), reporter ?? NullReporter.Instance);
         await RefreshAsync(ledger, manifest, provider, cancellationToken).ConfigureAwait(false);
         return new BatchJob(manifest, ledger.Folder);
@@ -150,6 +153,27 @@ public sealed class JobService : IDisposable
             RequireSubmitted(job.Manifest);
         }
 
+        var locks = new List<JobLock>();
+        try
+        {
+            foreach (var job in watched)
+            {
+                locks.Add(Lock(job.Ledger, job.Manifest, "wait"));
+            }
+
+            return await WaitLockedAsync(watched.Select(w => (w.Ledger, w.Ledger.Load())).ToList(), options, apiKey, reporter, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            foreach (var held in locks)
+            {
+                held.Dispose();
+            }
+        }
+    }
+
+    private async Task<IReadOnlyList<WaitOutcome>> WaitLockedAsync(List<(JobLedger Ledger, JobManifest Manifest)> watched, WaitOptions options, string? apiKey, IEngineReporter reporter, CancellationToken cancellationToken)
+    {
         var providers = new List<IBatchProvider>();
         var activity = watched.Count == 1 ? "Waiting for job " + Label(watched[0].Manifest) : string.Format(CultureInfo.InvariantCulture, "Waiting for {0} jobs", watched.Count);
         var start = Clock.UtcNow;
@@ -201,6 +225,7 @@ public sealed class JobService : IDisposable
     {
         reporter ??= NullReporter.Instance;
         var ledger = Resolve(idOrName);
+        using var held = Lock(ledger, ledger.Load(), "cancel");
         var manifest = ledger.Load();
         manifest.CancelRequestedAt ??= Clock.UtcNow;
         ledger.Save(manifest);
@@ -237,6 +262,7 @@ public sealed class JobService : IDisposable
 
         reporter ??= NullReporter.Instance;
         var ledger = Resolve(idOrName);
+        using var held = Lock(ledger, ledger.Load(), "receive");
         var manifest = ledger.Load();
         RequireSubmitted(manifest);
         var activity = "Receiving results of job " + Label(manifest);
@@ -277,6 +303,70 @@ public sealed class JobService : IDisposable
         }
     }
 
+    /// <summary>
+    /// Sends again, as new provider batches of the same job, every record whose latest attempt expired, was canceled
+    /// or failed in a way worth retrying, up to the job's bound on attempts. Batches still running are left to run;
+    /// their records can go again after they end. Permanent failures (an invalid request) are not sent again.
+    /// </summary>
+    public async Task<ResubmitSummary> ResubmitAsync(string idOrName, ResubmitOptions? options, string? apiKey, IEngineReporter reporter, CancellationToken cancellationToken)
+    {
+        options ??= new ResubmitOptions();
+        reporter ??= NullReporter.Instance;
+        var ledger = Resolve(idOrName);
+        using var held = Lock(ledger, ledger.Load(), "resubmit");
+        var manifest = ledger.Load();
+        if (options.MaxAttempts is { } maxAttempts)
+        {
+            if (maxAttempts < 1)
+            {
+                throw BatchAIException.InvalidInput("MaxAttemptsInvalid", "The bound on attempts must be 1 or more.");
+            }
+
+            manifest.MaxAttempts = maxAttempts;
+            ledger.Save(manifest);
+        }
+
+        using var provider = CreateProvider(manifest.Connection(apiKey), reporter);
+        await SubmitPendingPartsAsync(ledger, manifest, provider, reporter, cancellationToken).ConfigureAwait(false);
+        await RefreshAsync(ledger, manifest, provider, cancellationToken).ConfigureAwait(false);
+        await DownloadFinishedAsync(ledger, manifest, provider, reporter, cancellationToken).ConfigureAwait(false);
+
+        var (parts, resent, exhausted) = Resubmission.Prepare(ledger, manifest, provider.Limits);
+        if (parts.Count > 0)
+        {
+            manifest.Parts.AddRange(parts);
+            manifest.Records = JobRecords.Count(ledger, manifest);
+            ledger.Save(manifest);
+            reporter.Verbose(string.Format(CultureInfo.InvariantCulture, "Job {0}: {1:N0} record(s) go again in {2} new batch(es) (attempt {3}).", manifest.Id, resent, parts.Count, parts[0].Attempt));
+            await SubmitPendingPartsAsync(ledger, manifest, provider, reporter, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (exhausted > 0)
+        {
+            reporter.Warning(string.Format(CultureInfo.InvariantCulture, "Job {0}: {1:N0} record(s) failed {2} time(s), the bound on attempts, and are not sent again.", manifest.Id, exhausted, manifest.MaxAttempts));
+        }
+
+        return new ResubmitSummary(new BatchJob(manifest, ledger.Folder), resent, parts.Count, exhausted);
+    }
+
+    /// <summary>
+    /// Picks a job up where an interrupted run left it: submits the batches not submitted yet (finding, where the
+    /// provider allows, one that was created before the interruption rather than creating it twice), asks after the
+    /// running ones, and downloads the results of those that ended. Never waits.
+    /// </summary>
+    public async Task<BatchJob> ResumeAsync(string idOrName, string? apiKey, IEngineReporter reporter, CancellationToken cancellationToken)
+    {
+        reporter ??= NullReporter.Instance;
+        var ledger = Resolve(idOrName);
+        using var held = Lock(ledger, ledger.Load(), "resume");
+        var manifest = ledger.Load();
+        using var provider = CreateProvider(manifest.Connection(apiKey), reporter);
+        await SubmitPendingPartsAsync(ledger, manifest, provider, reporter, cancellationToken).ConfigureAwait(false);
+        await RefreshAsync(ledger, manifest, provider, cancellationToken).ConfigureAwait(false);
+        await DownloadFinishedAsync(ledger, manifest, provider, reporter, cancellationToken).ConfigureAwait(false);
+        return new BatchJob(manifest, ledger.Folder);
+    }
+
     public void Dispose()
     {
         lock (_emulatorGate)
@@ -285,6 +375,23 @@ public sealed class JobService : IDisposable
             _emulator = null;
         }
     }
+
+    /// <summary>Downloads what has ended, with its own progress activity, always completed.</summary>
+    private static async Task DownloadFinishedAsync(JobLedger ledger, JobManifest manifest, IBatchProvider provider, IEngineReporter reporter, CancellationToken cancellationToken)
+    {
+        var activity = "Receiving results of job " + Label(manifest);
+        try
+        {
+            await DownloadAsync(ledger, manifest, provider, reporter, activity, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            reporter.Progress(new ProgressReport(activity, "Done", 100, completed: true));
+        }
+    }
+
+    private JobLock Lock(JobLedger ledger, JobManifest manifest, string operation) =>
+        JobLock.Acquire(ledger, Label(manifest), operation, Clock.UtcNow);
 
     private static string Label(JobManifest manifest) => manifest.Name is null ? manifest.Id : manifest.Id + " (" + manifest.Name + ")";
 

@@ -25,6 +25,9 @@ internal sealed class EngineHarness : IDisposable
 
     public TimeSpan Processing { get; set; }
 
+    /// <summary>Faults for the emulator to inject (set before the first call that reaches it).</summary>
+    public Action<EmulatorOptions>? Faults { get; set; }
+
     public JobService Service { get; }
 
     public string Store => _dir.Path;
@@ -38,7 +41,12 @@ internal sealed class EngineHarness : IDisposable
         Clock = Clock,
         Random = () => 0.5,
         Limits = limits,
-        EmulatorFactory = folder => new ProviderEmulator(new EmulatorOptions { StateDirectory = folder, Clock = () => Clock.UtcNow, ProcessingTime = Processing }),
+        EmulatorFactory = folder =>
+        {
+            var options = new EmulatorOptions { StateDirectory = folder, Clock = () => Clock.UtcNow, ProcessingTime = Processing };
+            Faults?.Invoke(options);
+            return new ProviderEmulator(options);
+        },
     });
 
     public static RequestOptions Options(string prompt = "Classify: {subject}", Action<RequestOptions>? change = null)
