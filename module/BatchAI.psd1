@@ -24,6 +24,7 @@
         'Wait-AIBatch'
         'Receive-AIBatchResult'
         'Stop-AIBatch'
+        'Resume-AIBatch'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

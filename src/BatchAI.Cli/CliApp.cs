@@ -17,6 +17,8 @@ internal static class CliApp
             WaitCommand.Create(host),
             ReceiveCommand.Create(host),
             StatusCommands.Cancel(host),
+            RecoveryCommands.Resubmit(host),
+            RecoveryCommands.Resume(host),
             EmulatorCommand.Create(host),
             DemoCommand.Create(host),
         };

@@ -12,10 +12,10 @@ public class CmdletContractTests
     private static Type Cmdlet(string className) => Metadata.CmdletTypes.Single(t => t.Name == className);
 
     [Fact]
-    public void TheModuleHasTheSixCmdletsOfThePipeline()
+    public void TheModuleHasTheCmdletsOfThePipelineAndOfRecovery()
     {
         Assert.Equal(
-            ["Get-AIBatch", "New-BatchRequest", "Receive-AIBatchResult", "Stop-AIBatch", "Submit-AIBatch", "Wait-AIBatch"],
+            ["Get-AIBatch", "New-BatchRequest", "Receive-AIBatchResult", "Resume-AIBatch", "Stop-AIBatch", "Submit-AIBatch", "Wait-AIBatch"],
             Metadata.CmdletTypes.Select(CmdletMetadata.CmdletName).Order());
     }
 
@@ -62,6 +62,7 @@ public class CmdletContractTests
     [Theory]
     [InlineData("SubmitAIBatchCommand", true)]
     [InlineData("StopAIBatchCommand", true)]
+    [InlineData("ResumeAIBatchCommand", true)]
     [InlineData("NewBatchRequestCommand", false)]
     [InlineData("GetAIBatchCommand", false)]
     [InlineData("WaitAIBatchCommand", false)]
@@ -104,7 +105,7 @@ public class CmdletContractTests
     [Fact]
     public void JobCmdletsAddressJobsByIdFromThePipelineByPropertyName()
     {
-        foreach (var className in new[] { "GetAIBatchCommand", "WaitAIBatchCommand", "ReceiveAIBatchResultCommand", "StopAIBatchCommand" })
+        foreach (var className in new[] { "GetAIBatchCommand", "WaitAIBatchCommand", "ReceiveAIBatchResultCommand", "StopAIBatchCommand", "ResumeAIBatchCommand", "SubmitAIBatchCommand" })
         {
             var id = CmdletMetadata.Parameters(Cmdlet(className)).Single(p => p.Property.Name == "Id").Parameter;
             Assert.True(CmdletMetadata.Named<bool>(id, "ValueFromPipelineByPropertyName"), className);
@@ -144,6 +145,20 @@ public class CmdletContractTests
         Assert.Equal("BatchAI.Providers.ProviderKind", kinds.FullName);
         Assert.Equal(["OpenAI", "Anthropic", "Gemini", "AzureOpenAI"], kinds.GetFields().Where(f => f.IsStatic).Select(f => f.Name));
         Assert.Contains(CmdletMetadata.Parameters(Cmdlet("SubmitAIBatchCommand")), p => p.Property.Name == "ApiVersion");
+    }
+
+    [Fact]
+    public void SubmitRetriesAJobByIdInItsOwnParameterSet()
+    {
+        var parameters = CmdletMetadata.Parameters(Cmdlet("SubmitAIBatchCommand")).ToList();
+        string[] SetsOf(string name) => [.. parameters.Where(p => p.Property.Name == name).Select(p => CmdletMetadata.SetOf(p.Parameter)).Order()];
+
+        Assert.Equal(["Retry"], SetsOf("Retry"));
+        Assert.Equal(["Retry"], SetsOf("Id"));
+        Assert.Equal(["Retry"], SetsOf("MaxAttempts"));
+        Assert.Equal(["Emulator", "Provider"], SetsOf("Request"));
+        Assert.Equal(["Emulator", "Provider"], SetsOf("Name"));
+        Assert.True(CmdletMetadata.Named<bool>(parameters.Single(p => p.Property.Name == "Retry").Parameter, "Mandatory"));
     }
 
     [Fact]

@@ -44,9 +44,9 @@ AfterAll {
 }
 
 Describe 'The BatchAI module' {
-    It 'exports the six cmdlets of the batch pipeline' {
+    It 'exports the cmdlets of the batch pipeline and of recovery' {
         $names = @(Get-Command -Module BatchAI | Sort-Object -Property Name | ForEach-Object { $_.Name })
-        $names | Should -Be @('Get-AIBatch', 'New-BatchRequest', 'Receive-AIBatchResult', 'Stop-AIBatch', 'Submit-AIBatch', 'Wait-AIBatch')
+        $names | Should -Be @('Get-AIBatch', 'New-BatchRequest', 'Receive-AIBatchResult', 'Resume-AIBatch', 'Stop-AIBatch', 'Submit-AIBatch', 'Wait-AIBatch')
     }
 }
 
@@ -301,5 +301,71 @@ Describe 'Stop-AIBatch' {
 
         $canceled.State | Should -Be 'Canceling'
         $done.Batches[0].State | Should -Be 'Canceled'
+    }
+}
+
+Describe 'Submit-AIBatch -Retry and Resume-AIBatch' {
+    BeforeAll {
+        $script:PreviousErrorRate = $env:BATCHAI_EMULATOR_ERROR_RATE
+        $script:PreviousExpireRate = $env:BATCHAI_EMULATOR_EXPIRE_RATE
+        $script:PreviousSeed = $env:BATCHAI_EMULATOR_SEED
+    }
+
+    AfterAll {
+        $env:BATCHAI_EMULATOR_ERROR_RATE = $script:PreviousErrorRate
+        $env:BATCHAI_EMULATOR_EXPIRE_RATE = $script:PreviousExpireRate
+        $env:BATCHAI_EMULATOR_SEED = $script:PreviousSeed
+    }
+
+    It 'sends expired and retryably failed records again until only invalid ones are left' {
+        $store = New-TestStore
+        $env:BATCHAI_EMULATOR_ERROR_RATE = '0.1'
+        $env:BATCHAI_EMULATOR_EXPIRE_RATE = '0.3'
+        $env:BATCHAI_EMULATOR_SEED = '4'
+        try {
+            $job = 1..200 | ForEach-Object { [pscustomobject]@{ n = $_ } } |
+                New-BatchRequest -Prompt 'Say {n}' -Model 'gpt-4o-mini' |
+                Submit-AIBatch -Emulator -Name 'flaky' -Store $store -Confirm:$false
+            $job = $job | Wait-AIBatch -Store $store
+            for ($round = 0; $round -lt 10; $round++) {
+                $job = $job | Submit-AIBatch -Retry -MaxAttempts 10 -Store $store -Confirm:$false | Wait-AIBatch -Store $store
+                if ($job.Records.Retryable -eq 0 -and $job.Records.Submitted -eq 0) { break }
+            }
+
+            $results = @($job | Receive-AIBatchResult -Store $store -AsBatchResult)
+        }
+        finally {
+            $env:BATCHAI_EMULATOR_ERROR_RATE = ''
+            $env:BATCHAI_EMULATOR_EXPIRE_RATE = ''
+            $env:BATCHAI_EMULATOR_SEED = ''
+        }
+
+        $results.Count | Should -Be 200
+        @($results.CustomId | Sort-Object -Unique).Count | Should -Be 200
+        @($results | Where-Object { $_.Status -ne 'Succeeded' -and $_.Retryable }).Count | Should -Be 0
+        @($results | Where-Object { $_.Status -ne 'Succeeded' }) | ForEach-Object { $_.ErrorCode | Should -Be 'invalid_request' }
+        @((Get-AIBatch -Id 'flaky' -Store $store -NoRefresh).Batches).Count | Should -BeGreaterThan 1
+    }
+
+    It 'resubmits nothing under -WhatIf' {
+        $store = New-TestStore
+        $job = New-SlowJob -Store $store
+
+        $job | Submit-AIBatch -Retry -Store $store -WhatIf
+
+        @((Get-AIBatch -Id $job.Id -Store $store -NoRefresh).Batches).Count | Should -Be 1
+    }
+
+    It 'resumes a job and returns it, with its records counted' {
+        $store = New-TestStore
+        $job = [pscustomobject]@{ text = 'hello' } |
+            New-BatchRequest -Prompt 'Say {text}' -Model 'gpt-4o-mini' |
+            Submit-AIBatch -Emulator -Name 'resumable' -Store $store -Confirm:$false
+        Start-Sleep -Seconds 2
+
+        $resumed = $job | Resume-AIBatch -Store $store -Confirm:$false
+
+        $resumed.State | Should -Be 'Finished'
+        $resumed.Records.Succeeded | Should -Be 1
     }
 }

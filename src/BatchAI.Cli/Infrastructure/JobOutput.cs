@@ -48,6 +48,9 @@ internal static class JobOutput
             w.WriteNull("receivedAt");
         }
 
+        WriteRecords(w, "records", job.Records);
+
+        w.WriteNumber("maxAttempts", job.MaxAttempts);
         w.WriteBoolean("emulated", job.Emulated);
         WriteNullable(w, "baseUrl", job.BaseUrl);
         w.WriteString("folder", job.Folder);
@@ -56,6 +59,7 @@ internal static class JobOutput
         {
             w.WriteStartObject();
             w.WriteNumber("index", batch.Index);
+            w.WriteNumber("attempt", batch.Attempt);
             WriteNullable(w, "batchId", batch.BatchId);
             w.WriteString("model", batch.Model);
             w.WriteString("state", batch.State.ToString());
@@ -78,6 +82,25 @@ internal static class JobOutput
         w.WriteEndObject();
     }
 
+    public static void WriteRecords(Utf8JsonWriter w, string name, RecordCounts? records)
+    {
+        if (records is null)
+        {
+            w.WriteNull(name);
+            return;
+        }
+
+        w.WriteStartObject(name);
+        w.WriteNumber("pending", records.Pending);
+        w.WriteNumber("submitted", records.Submitted);
+        w.WriteNumber("succeeded", records.Succeeded);
+        w.WriteNumber("failed", records.Failed);
+        w.WriteNumber("expired", records.Expired);
+        w.WriteNumber("canceled", records.Canceled);
+        w.WriteNumber("retryable", records.Retryable);
+        w.WriteEndObject();
+    }
+
     public static string Text(BatchJob job)
     {
         var lines = new List<string>
@@ -87,13 +110,14 @@ internal static class JobOutput
             Row("Created", job.CreatedAt.ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture)),
             Row("State", job.State + " (" + job.BatchSummary + ")"),
             Row("Requests", string.Format(CultureInfo.InvariantCulture, "{0:N0}: {1:N0} completed, {2:N0} failed so far", job.RequestCount, job.CompletedCount, job.FailedCount)),
+            Row("Records", job.Records is { } records ? records.ToString() : "not counted yet"),
             Row("Received", job.ReceivedAt?.ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture) ?? "not yet"),
             Row("Folder", job.Folder),
             string.Empty,
         };
         lines.AddRange(Table(
-            ["#", "BATCH", "MODEL", "STATE", "REQUESTS", "COMPLETED", "FAILED"],
-            job.Batches.Select(b => new[] { b.Index.ToString(CultureInfo.InvariantCulture), b.BatchId ?? "(not submitted)", b.Model, b.State.ToString(), N(b.Requests), N(b.Completed), N(b.Failed) })));
+            ["#", "ATTEMPT", "BATCH", "MODEL", "STATE", "REQUESTS", "COMPLETED", "FAILED"],
+            job.Batches.Select(b => new[] { b.Index.ToString(CultureInfo.InvariantCulture), b.Attempt.ToString(CultureInfo.InvariantCulture), b.BatchId ?? "(not submitted)", b.Model, b.State.ToString(), N(b.Requests), N(b.Completed), N(b.Failed) })));
         foreach (var batch in job.Batches.Where(b => b.Errors.Count > 0))
         {
             lines.Add(string.Format(CultureInfo.InvariantCulture, "Batch {0} failed: {1}", batch.Index, string.Join("; ", batch.Errors)));

@@ -10,7 +10,9 @@ namespace BatchAI.Commands;
 /// <summary>
 /// <para type="synopsis">Submits batch requests from the pipeline as one job of provider batches (half price, within 24 hours).</para>
 /// <para type="description">Requests are streamed to the job store as they arrive and sent when the pipeline ends.
-/// If any request is invalid (a duplicate custom id, too large for a batch), nothing is sent. Returns the job.</para>
+/// If any request is invalid (a duplicate custom id, too large for a batch), nothing is sent. Returns the job.
+/// With -Retry, sends a submitted job's expired, canceled and retryably failed records again, as new batches of the
+/// same job, up to -MaxAttempts sends per record; invalid requests are not sent again.</para>
 /// </summary>
 [Cmdlet(VerbsLifecycle.Submit, "AIBatch", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = ProviderSet)]
 [OutputType(typeof(BatchJob))]
@@ -18,15 +20,33 @@ public sealed class SubmitAIBatchCommand : JobCmdlet
 {
     private const string ProviderSet = "Provider";
     private const string EmulatorSet = "Emulator";
+    private const string RetrySet = "Retry";
     private JobDraft? _draft;
 
     /// <summary>The requests, from New-BatchRequest.</summary>
-    [Parameter(Mandatory = true, ValueFromPipeline = true)]
+    [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = ProviderSet)]
+    [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = EmulatorSet)]
     public BatchRequest[] Request { get; set; } = [];
 
     /// <summary>A name to address the job by.</summary>
-    [Parameter]
+    [Parameter(ParameterSetName = ProviderSet)]
+    [Parameter(ParameterSetName = EmulatorSet)]
     public string? Name { get; set; }
+
+    /// <summary>Resubmit the retryable records of the jobs given by -Id (or piped from Get-AIBatch).</summary>
+    [Parameter(Mandatory = true, ParameterSetName = RetrySet)]
+    public SwitchParameter Retry { get; set; }
+
+    /// <summary>With -Retry: job ids or names.</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = RetrySet)]
+    [Alias("JobId")]
+    [ValidateNotNullOrEmpty]
+    public string[] Id { get; set; } = [];
+
+    /// <summary>With -Retry: how many times a record may be sent in all, the first included (default: the job's, 5 unless changed).</summary>
+    [Parameter(ParameterSetName = RetrySet)]
+    [ValidateRange(1, 1000)]
+    public int MaxAttempts { get; set; }
 
     /// <summary>The provider whose Batch API runs the job (with -Emulator: the provider the emulator plays).</summary>
     [Parameter(ParameterSetName = ProviderSet)]
@@ -50,6 +70,11 @@ public sealed class SubmitAIBatchCommand : JobCmdlet
 
     protected override void BeginProcessing()
     {
+        if (Retry)
+        {
+            return;
+        }
+
         var definition = new Jobs.JobDefinition
         {
             Name = Name,
@@ -75,6 +100,12 @@ public sealed class SubmitAIBatchCommand : JobCmdlet
 
     protected override void ProcessRecord()
     {
+        if (Retry)
+        {
+            ResubmitJobs();
+            return;
+        }
+
         foreach (var request in Request)
         {
             foreach (var problem in _draft!.Add(request))
@@ -86,6 +117,11 @@ public sealed class SubmitAIBatchCommand : JobCmdlet
 
     protected override void EndProcessing()
     {
+        if (Retry)
+        {
+            return;
+        }
+
         var draft = _draft!;
         try
         {
@@ -104,6 +140,24 @@ public sealed class SubmitAIBatchCommand : JobCmdlet
 
         var job = RunEngine(bridge => Service.SubmitAsync(draft, bridge, StopToken));
         WriteObject(job);
+    }
+
+    private void ResubmitJobs()
+    {
+        var options = new ResubmitOptions { MaxAttempts = MyInvocation.BoundParameters.ContainsKey(nameof(MaxAttempts)) ? MaxAttempts : null };
+        foreach (var id in Id)
+        {
+            if (!ShouldProcess(id, "Resubmit the job's expired, canceled and retryably failed records"))
+            {
+                continue;
+            }
+
+            if (TryRunEngine(bridge => Service.ResubmitAsync(id, options, PlainApiKey(), bridge, StopToken), id, out var summary))
+            {
+                WriteVerbose(string.Format(CultureInfo.InvariantCulture, "Job {0}: {1}; {2:N0} record(s) resubmitted in {3} new batch(es).", summary.Job, summary.Before, summary.Resubmitted, summary.Batches));
+                WriteObject(summary.Job);
+            }
+        }
     }
 
     protected override void Dispose(bool disposing)

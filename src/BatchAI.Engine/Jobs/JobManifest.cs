@@ -42,12 +42,10 @@ internal sealed class JobManifest
     public List<PartRecord> Parts { get; set; } = [];
 
     /// <summary>How many times a record may be sent in all (the first time included) before its failure is final.</summary>
-    public int MaxAttempts { get; set; } = DefaultMaxAttempts;
+    public int MaxAttempts { get; set; } = ResubmitOptions.DefaultMaxAttempts;
 
     /// <summary>The per-record counts as of the last download or resubmission; null until the first results are in.</summary>
     public RecordCounts? Records { get; set; }
-
-    public const int DefaultMaxAttempts = 5;
 
     public DateTimeOffset? CancelRequestedAt { get; set; }
 

@@ -81,7 +81,7 @@ public sealed class JobService : IDisposable
         return new BatchJob(ledger.Load(), ledger.Folder);
     }
 
-    /// <summary>Asks the provider about every unfinished batch of the job, records the answers, and returns the job.</summary>
+    /// <summary>Asks the provider about every unfinished batch of the job, records the answers and the records' counts by state, and returns the job.</summary>
     public async Task<BatchJob> RefreshAsync(string idOrName, string? apiKey, IEngineReporter reporter, CancellationToken cancellationToken)
     {
         var ledger = Resolve(idOrName);
@@ -90,6 +90,8 @@ public sealed class JobService : IDisposable
         manifest = ledger.Load();
         using var provider = CreateProvider(manifest.Connection(apiKey), reporter ?? NullReporter.Instance);
         await RefreshAsync(ledger, manifest, provider, cancellationToken).ConfigureAwait(false);
+        manifest.Records = JobRecords.Count(ledger, manifest);
+        ledger.Save(manifest);
         return new BatchJob(manifest, ledger.Folder);
     }
 
@@ -331,22 +333,25 @@ public sealed class JobService : IDisposable
         await RefreshAsync(ledger, manifest, provider, cancellationToken).ConfigureAwait(false);
         await DownloadFinishedAsync(ledger, manifest, provider, reporter, cancellationToken).ConfigureAwait(false);
 
+        var before = JobRecords.Count(ledger, manifest);
         var (parts, resent, exhausted) = Resubmission.Prepare(ledger, manifest, provider.Limits);
         if (parts.Count > 0)
         {
             manifest.Parts.AddRange(parts);
-            manifest.Records = JobRecords.Count(ledger, manifest);
             ledger.Save(manifest);
             reporter.Verbose(string.Format(CultureInfo.InvariantCulture, "Job {0}: {1:N0} record(s) go again in {2} new batch(es) (attempt {3}).", manifest.Id, resent, parts.Count, parts[0].Attempt));
             await SubmitPendingPartsAsync(ledger, manifest, provider, reporter, cancellationToken).ConfigureAwait(false);
         }
+
+        manifest.Records = parts.Count > 0 ? JobRecords.Count(ledger, manifest) : before;
+        ledger.Save(manifest);
 
         if (exhausted > 0)
         {
             reporter.Warning(string.Format(CultureInfo.InvariantCulture, "Job {0}: {1:N0} record(s) failed {2} time(s), the bound on attempts, and are not sent again.", manifest.Id, exhausted, manifest.MaxAttempts));
         }
 
-        return new ResubmitSummary(new BatchJob(manifest, ledger.Folder), resent, parts.Count, exhausted);
+        return new ResubmitSummary(new BatchJob(manifest, ledger.Folder), before, resent, parts.Count, exhausted);
     }
 
     /// <summary>

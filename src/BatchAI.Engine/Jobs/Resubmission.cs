@@ -6,14 +6,20 @@ namespace BatchAI.Jobs;
 /// <summary>How to resubmit a job's retryable records.</summary>
 public sealed class ResubmitOptions
 {
+    /// <summary>The bound on attempts a job starts with: the first submission and four more.</summary>
+    public const int DefaultMaxAttempts = 5;
+
     /// <summary>How many times a record may be sent in all, the first time included; null keeps the job's (default 5).</summary>
     public int? MaxAttempts { get; set; }
 }
 
 /// <summary>What a resubmission sent.</summary>
-public sealed class ResubmitSummary(BatchJob job, long resubmitted, int batches, long exhausted)
+public sealed class ResubmitSummary(BatchJob job, RecordCounts before, long resubmitted, int batches, long exhausted)
 {
     public BatchJob Job { get; } = job;
+
+    /// <summary>The records by state once the ended batches' results were in, before anything was sent again.</summary>
+    public RecordCounts Before { get; } = before;
 
     /// <summary>Records sent again.</summary>
     public long Resubmitted { get; } = resubmitted;

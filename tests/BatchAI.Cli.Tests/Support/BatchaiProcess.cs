@@ -52,9 +52,9 @@ internal static partial class BatchaiProcess
     }
 
     /// <summary>Starts <c>batchai emulator --port 0</c> and returns it once it prints its address.</summary>
-    public static async Task<EmulatorProcess> StartEmulatorAsync(double processingSeconds)
+    public static async Task<EmulatorProcess> StartEmulatorAsync(double processingSeconds, params string[] options)
     {
-        var process = Process.Start(StartInfo(["emulator", "--port", "0", "--processing-seconds", processingSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture)]))!;
+        var process = Process.Start(StartInfo(["emulator", "--port", "0", "--processing-seconds", processingSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture), .. options]))!;
         var lineTask = process.StandardOutput.ReadLineAsync();
         if (await Task.WhenAny(lineTask, Task.Delay(TimeSpan.FromSeconds(30))) != lineTask || lineTask.Result is not { } line)
         {

@@ -1,0 +1,51 @@
+using System.CommandLine;
+using System.Globalization;
+using BatchAI.Cli.Infrastructure;
+using BatchAI.Jobs;
+
+namespace BatchAI.Cli.Commands;
+
+/// <summary><c>batchai resubmit</c> and <c>batchai resume</c>: finishing what expired, failed or was interrupted.</summary>
+internal static class RecoveryCommands
+{
+    public static Command Resubmit(CliHost host)
+    {
+        var job = CommonOptions.Job();
+        var json = CommonOptions.Json();
+        var maxAttempts = new Option<int?>("--max-attempts") { Description = $"How many times a record may be sent in all, the first included (default: the job's, {ResubmitOptions.DefaultMaxAttempts} unless changed)." };
+        var command = new Command("resubmit", "Send a job's expired, canceled and retryably failed records again, as new batches of the same job. Invalid requests are not sent again.") { job, maxAttempts, json };
+        command.SetAction((parse, cancellationToken) => CliContext.RunAsync(parse, host, async context =>
+        {
+            using var service = context.Service();
+            var summary = await service.ResubmitAsync(parse.GetValue(job)!, new ResubmitOptions { MaxAttempts = parse.GetValue(maxAttempts) }, context.ApiKey, context.Reporter, cancellationToken).ConfigureAwait(false);
+            context.Out.WriteLine(parse.GetValue(json)
+                ? JobOutput.Json(w => JobOutput.WriteJob(w, summary.Job, x =>
+                {
+                    JobOutput.WriteRecords(x, "before", summary.Before);
+                    x.WriteNumber("resubmitted", summary.Resubmitted);
+                    x.WriteNumber("newBatches", summary.Batches);
+                    x.WriteNumber("exhausted", summary.Exhausted);
+                }))
+                : summary.Resubmitted == 0
+                    ? string.Format(CultureInfo.InvariantCulture, "Job {0}: nothing to resubmit ({1}).", summary.Job, summary.Before)
+                    : string.Format(CultureInfo.InvariantCulture, "Job {0}: {1}. {2:N0} record(s) resubmitted in {3} new batch(es); wait for them: batchai wait {4}", summary.Job, summary.Before, summary.Resubmitted, summary.Batches, summary.Job.Id));
+            return ExitCodes.Success;
+        }));
+        return command;
+    }
+
+    public static Command Resume(CliHost host)
+    {
+        var job = CommonOptions.Job();
+        var json = CommonOptions.Json();
+        var command = new Command("resume", "Pick up an interrupted job: submit the batches not yet sent (finding any the provider already has), look at the running ones, download what ended. Never waits.") { job, json };
+        command.SetAction((parse, cancellationToken) => CliContext.RunAsync(parse, host, async context =>
+        {
+            using var service = context.Service();
+            var resumed = await service.ResumeAsync(parse.GetValue(job)!, context.ApiKey, context.Reporter, cancellationToken).ConfigureAwait(false);
+            context.Out.WriteLine(parse.GetValue(json) ? JobOutput.Json(w => JobOutput.WriteJob(w, resumed)) : JobOutput.Text(resumed));
+            return ExitCodes.Success;
+        }));
+        return command;
+    }
+}

@@ -1,0 +1,39 @@
+using System.Management.Automation;
+using BatchAI.Infrastructure;
+using BatchAI.Jobs;
+
+namespace BatchAI.Commands;
+
+/// <summary>
+/// <para type="synopsis">Picks up jobs an interrupted run left behind: submits their batches not yet sent, looks at the running ones, downloads what ended. Never waits.</para>
+/// <para type="description">After a crash, a reboot or Ctrl+C during Submit-AIBatch, Wait-AIBatch or
+/// Receive-AIBatchResult, run Resume-AIBatch on the job: nothing is lost or sent twice. A batch the provider created
+/// before the interruption, but that the store had not yet recorded, is found by its metadata (OpenAI, Azure OpenAI)
+/// or display name (Gemini) rather than created again; Anthropic batches carry no such mark.</para>
+/// </summary>
+[Cmdlet(VerbsLifecycle.Resume, "AIBatch", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+[OutputType(typeof(BatchJob))]
+public sealed class ResumeAIBatchCommand : JobCmdlet
+{
+    /// <summary>Job ids or names.</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [Alias("JobId")]
+    [ValidateNotNullOrEmpty]
+    public string[] Id { get; set; } = [];
+
+    protected override void ProcessRecord()
+    {
+        foreach (var id in Id)
+        {
+            if (!ShouldProcess(id, "Submit the job's batches not yet sent and download what ended"))
+            {
+                continue;
+            }
+
+            if (TryRunEngine(bridge => Service.ResumeAsync(id, PlainApiKey(), bridge, StopToken), id, out var job))
+            {
+                WriteObject(job);
+            }
+        }
+    }
+}
