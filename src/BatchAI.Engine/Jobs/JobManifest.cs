@@ -90,6 +90,9 @@ internal sealed class PartRecord
 
     public List<string> Errors { get; set; } = [];
 
+    /// <summary>When a create call for this part last went out (or was about to): set before the call, so that after an interruption the batch is looked for before it is created again.</summary>
+    public DateTimeOffset? SubmitStartedAt { get; set; }
+
     public DateTimeOffset? SubmittedAt { get; set; }
 
     public DateTimeOffset? FinishedAt { get; set; }

@@ -395,6 +395,9 @@ public sealed class JobService : IDisposable
         }
     }
 
+    /// <summary>How far the provider's clock may be behind ours when looking for a batch created before an interruption.</summary>
+    private static readonly TimeSpan SubmitClockSkew = TimeSpan.FromMinutes(10);
+
     private JobLock Lock(JobLedger ledger, JobManifest manifest, string operation) =>
         JobLock.Acquire(ledger, Label(manifest), operation, Clock.UtcNow);
 
@@ -470,15 +473,8 @@ public sealed class JobService : IDisposable
                     Bytes = part.Bytes,
                     UploadedFileId = part.FileId,
                 };
-                var remote = await provider.SubmitAsync(
-                    submission,
-                    fileId =>
-                    {
-                        part.FileId = fileId;
-                        ledger.Save(manifest);
-                    },
-                    cancellationToken).ConfigureAwait(false);
-                part.SubmittedAt = Clock.UtcNow;
+                var remote = await SubmitPartAsync(ledger, manifest, part, submission, provider, reporter, cancellationToken).ConfigureAwait(false);
+                part.SubmittedAt ??= Clock.UtcNow;
                 part.Apply(remote, Clock.UtcNow);
                 ledger.Save(manifest);
                 submitted++;
@@ -493,6 +489,57 @@ public sealed class JobService : IDisposable
         finally
         {
             reporter.Progress(new ProgressReport(activity, "Done", 100, completed: true));
+        }
+    }
+
+    /// <summary>
+    /// Submits one part, never paying for it twice: the moment a create call may go out is recorded first, so when
+    /// that call's answer is lost (a dropped connection, a crash, a kill) the batch is looked for, by the mark the
+    /// provider keeps, before it is created again.
+    /// </summary>
+    private async Task<RemoteBatch> SubmitPartAsync(JobLedger ledger, JobManifest manifest, PartRecord part, PartSubmission submission, IBatchProvider provider, IEngineReporter reporter, CancellationToken cancellationToken)
+    {
+        const int lostAnswers = 3;
+        for (var attempt = 1; ; attempt++)
+        {
+            if (part.SubmitStartedAt is { } started)
+            {
+                if (provider.CanFindSubmitted)
+                {
+                    var found = await provider.FindSubmittedAsync(submission, started - SubmitClockSkew, cancellationToken).ConfigureAwait(false);
+                    if (found is not null)
+                    {
+                        reporter.Verbose($"Job {manifest.Id}: batch {part.Index} was created as {found.Id} before the submit was interrupted; it is kept, not created again.");
+                        part.SubmittedAt = started;
+                        return found;
+                    }
+                }
+                else
+                {
+                    reporter.Warning(string.Format(CultureInfo.InvariantCulture, "Job {0}: submitting batch {1} was interrupted at {2:u}. {3} batches carry no mark to find them by, so if that call reached the provider, a second batch with the same requests now runs: check the provider's console.", manifest.Id, part.Index, started, provider.Kind));
+                }
+            }
+
+            part.SubmitStartedAt = Clock.UtcNow;
+            ledger.Save(manifest);
+            try
+            {
+                var submitted = await provider.SubmitAsync(
+                    submission,
+                    fileId =>
+                    {
+                        part.FileId = fileId;
+                        ledger.Save(manifest);
+                    },
+                    cancellationToken).ConfigureAwait(false);
+                part.SubmittedAt = Clock.UtcNow;
+                return submitted;
+            }
+            catch (BatchAIException error) when (error.Kind == ErrorKind.Unavailable && provider.CanFindSubmitted && attempt < lostAnswers)
+            {
+                reporter.Verbose($"Job {manifest.Id}: the answer to creating batch {part.Index} was lost ({error.Message}); looking for the batch before trying again.");
+                submission = submission.WithUploadedFile(part.FileId);
+            }
         }
     }
 

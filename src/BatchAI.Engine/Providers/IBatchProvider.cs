@@ -20,6 +20,17 @@ internal interface IBatchProvider : IDisposable
     /// between does not cost a second upload.</param>
     Task<RemoteBatch> SubmitAsync(PartSubmission part, Action<string> onUploaded, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Looks for the batch a submit of <paramref name="part"/> may have created before it was interrupted (after the
+    /// create call went out, before the ledger recorded its answer), among batches created since
+    /// <paramref name="since"/>. Null when there is none, or when the provider offers no way to tell
+    /// (<see cref="CanFindSubmitted"/> is false).
+    /// </summary>
+    Task<RemoteBatch?> FindSubmittedAsync(PartSubmission part, DateTimeOffset since, CancellationToken cancellationToken);
+
+    /// <summary>Whether the provider's batches carry a mark (metadata, a display name) that finds them again.</summary>
+    bool CanFindSubmitted { get; }
+
     Task<RemoteBatch> GetAsync(string batchId, CancellationToken cancellationToken);
 
     Task<RemoteBatch> CancelAsync(string batchId, CancellationToken cancellationToken);

@@ -76,4 +76,17 @@ internal sealed class PartSubmission
 
     /// <summary>A file uploaded by an earlier, interrupted attempt; the upload is not repeated.</summary>
     public string? UploadedFileId { get; init; }
+
+    public PartSubmission WithUploadedFile(string? fileId) => new()
+    {
+        JobId = JobId,
+        JobName = JobName,
+        PartIndex = PartIndex,
+        PartCount = PartCount,
+        FilePath = FilePath,
+        Model = Model,
+        Requests = Requests,
+        Bytes = Bytes,
+        UploadedFileId = fileId,
+    };
 }

@@ -28,6 +28,9 @@ internal sealed class EngineHarness : IDisposable
     /// <summary>Faults for the emulator to inject (set before the first call that reaches it).</summary>
     public Action<EmulatorOptions>? Faults { get; set; }
 
+    /// <summary>Wraps the emulator, to see or spoil the traffic (set before the first call that reaches it).</summary>
+    public Func<HttpMessageHandler, HttpMessageHandler>? Wrap { get; set; }
+
     public JobService Service { get; }
 
     public string Store => _dir.Path;
@@ -45,7 +48,8 @@ internal sealed class EngineHarness : IDisposable
         {
             var options = new EmulatorOptions { StateDirectory = folder, Clock = () => Clock.UtcNow, ProcessingTime = Processing };
             Faults?.Invoke(options);
-            return new ProviderEmulator(options);
+            var emulator = new ProviderEmulator(options);
+            return Wrap is null ? emulator : Wrap(emulator);
         },
     });
 

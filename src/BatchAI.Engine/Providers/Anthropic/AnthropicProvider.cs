@@ -69,9 +69,15 @@ internal sealed class AnthropicProvider(ProviderHttp http, IDisposable? owned = 
     public async Task<RemoteBatch> SubmitAsync(PartSubmission part, Action<string> onUploaded, CancellationToken cancellationToken)
     {
         var content = new JsonArrayFileContent(part.FilePath, "{\"requests\":[", "]}");
-        using var json = await http.SendJsonAsync(HttpMethod.Post, Batches, content, $"Creating a message batch from part {part.PartIndex} of job {part.JobId}", cancellationToken).ConfigureAwait(false);
+        using var json = await http.SendJsonAsync(HttpMethod.Post, Batches, content, $"Creating a message batch from part {part.PartIndex} of job {part.JobId}", cancellationToken, createsBatch: true).ConfigureAwait(false);
         return AnthropicBatch.ToRemote(json.RootElement);
     }
+
+    /// <summary>Message Batches carry no metadata or name, so a batch created just before an interruption cannot be told apart.</summary>
+    public bool CanFindSubmitted => false;
+
+    public Task<RemoteBatch?> FindSubmittedAsync(PartSubmission part, DateTimeOffset since, CancellationToken cancellationToken) =>
+        Task.FromResult<RemoteBatch?>(null);
 
     public async Task<RemoteBatch> GetAsync(string batchId, CancellationToken cancellationToken)
     {

@@ -81,7 +81,7 @@ internal sealed class GeminiProvider(ProviderHttp http, string apiVersion, IDisp
 
     public async Task<RemoteBatch> SubmitAsync(PartSubmission part, Action<string> onUploaded, CancellationToken cancellationToken)
     {
-        var displayName = string.Format(CultureInfo.InvariantCulture, "batchai {0} part {1}/{2}{3}", part.JobId, part.PartIndex, part.PartCount, string.IsNullOrEmpty(part.JobName) ? string.Empty : " " + part.JobName);
+        var displayName = DisplayNamePrefix(part) + string.Format(CultureInfo.InvariantCulture, "{0}{1}", part.PartCount, string.IsNullOrEmpty(part.JobName) ? string.Empty : " " + part.JobName);
         var inline = part.UploadedFileId is null && part.Bytes + (part.Requests * 24L) < InlineLimit;
         var fileName = part.UploadedFileId;
         if (!inline && fileName is null)
@@ -114,9 +114,53 @@ internal sealed class GeminiProvider(ProviderHttp http, string apiVersion, IDisp
             writer.WriteEndObject();
         });
         var model = part.Model.StartsWith("models/", StringComparison.Ordinal) ? part.Model : "models/" + part.Model;
-        using var json = await http.SendJsonAsync(HttpMethod.Post, $"{apiVersion}/{model}:batchGenerateContent", content, $"Creating a Gemini batch from part {part.PartIndex} of job {part.JobId}", cancellationToken).ConfigureAwait(false);
+        using var json = await http.SendJsonAsync(HttpMethod.Post, $"{apiVersion}/{model}:batchGenerateContent", content, $"Creating a Gemini batch from part {part.PartIndex} of job {part.JobId}", cancellationToken, createsBatch: true).ConfigureAwait(false);
         return GeminiBatch.ToRemote(json.RootElement);
     }
+
+    public bool CanFindSubmitted => true;
+
+    /// <summary>Finds the batch by the display name every submit gives it (<c>batchai &lt;job&gt; part &lt;n&gt;/…</c>).</summary>
+    public async Task<RemoteBatch?> FindSubmittedAsync(PartSubmission part, DateTimeOffset since, CancellationToken cancellationToken)
+    {
+        var prefix = DisplayNamePrefix(part);
+        string? token = null;
+        for (var page = 0; page < 20; page++)
+        {
+            var path = $"{apiVersion}/batches?pageSize=100" + (token is null ? string.Empty : "&pageToken=" + Uri.EscapeDataString(token));
+            using var json = await http.SendJsonAsync(HttpMethod.Get, path, null, "Listing Gemini batches", cancellationToken).ConfigureAwait(false);
+            var root = json.RootElement;
+            var newerSeen = false;
+            if (root.TryGetProperty("operations", out var operations) && operations.ValueKind == JsonValueKind.Array)
+            {
+                foreach (var operation in operations.EnumerateArray())
+                {
+                    var metadata = operation.ObjectOrDefault("metadata");
+                    if (DateTimeOffset.TryParse(metadata.StringOrNull("createTime"), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var created) && created < since)
+                    {
+                        continue;
+                    }
+
+                    newerSeen = true;
+                    if (metadata.StringOrNull("displayName") is { } name && name.StartsWith(prefix, StringComparison.Ordinal))
+                    {
+                        return GeminiBatch.ToRemote(operation);
+                    }
+                }
+            }
+
+            token = root.StringOrNull("nextPageToken");
+            if (token is null || !newerSeen)
+            {
+                return null;
+            }
+        }
+
+        return null;
+    }
+
+    private static string DisplayNamePrefix(PartSubmission part) =>
+        string.Format(CultureInfo.InvariantCulture, "batchai {0} part {1}/", part.JobId, part.PartIndex);
 
     public async Task<RemoteBatch> GetAsync(string batchId, CancellationToken cancellationToken)
     {

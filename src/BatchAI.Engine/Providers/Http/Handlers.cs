@@ -54,6 +54,7 @@ internal sealed class RetryHandler(RetryPolicy policy, IClock clock, IEngineRepo
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         var settings = policy.Settings;
+        var retryLostAnswers = !request.Properties.ContainsKey(RetryPolicy.CreatesBatch);
         for (var attempt = 0; ; attempt++)
         {
             var timeout = AttemptTimeout(request, settings);
@@ -64,7 +65,7 @@ internal sealed class RetryHandler(RetryPolicy policy, IClock clock, IEngineRepo
             {
                 response = await base.SendAsync(request, attemptCancellation.Token).ConfigureAwait(false);
             }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && attempt < settings.MaxRetries)
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && attempt < settings.MaxRetries && retryLostAnswers)
             {
                 await WaitAsync(request, attempt, policy.Backoff(attempt), $"no answer within {timeout.TotalSeconds:0} s", cancellationToken).ConfigureAwait(false);
                 continue;
@@ -73,7 +74,7 @@ internal sealed class RetryHandler(RetryPolicy policy, IClock clock, IEngineRepo
             {
                 throw new BatchAIException(ErrorKind.Unavailable, "ProviderTimeout", $"{request.Method} {redactor.Redact(request.RequestUri)} got no answer within {timeout.TotalSeconds:0} s, {attempt + 1} time(s).");
             }
-            catch (Exception ex) when (RetryPolicy.IsNetworkFailure(ex) && attempt < settings.MaxRetries)
+            catch (Exception ex) when (RetryPolicy.IsNetworkFailure(ex) && attempt < settings.MaxRetries && retryLostAnswers)
             {
                 await WaitAsync(request, attempt, policy.Backoff(attempt), ex.GetType().Name, cancellationToken).ConfigureAwait(false);
                 continue;

@@ -33,9 +33,18 @@ internal sealed class ProviderHttp(HttpClient client, SecretRedactor redactor, s
     }
 
     /// <summary>Sends a request and parses its JSON answer; an error status throws.</summary>
-    public async Task<JsonDocument> SendJsonAsync(HttpMethod method, string uri, HttpContent? content, string operation, CancellationToken cancellationToken)
+    /// <param name="createsBatch">
+    /// The call creates a batch: when the connection fails, it is not simply sent again, since the provider may have
+    /// created the batch already; the caller looks for it first (see <see cref="RetryPolicy.CreatesBatch"/>).
+    /// </param>
+    public async Task<JsonDocument> SendJsonAsync(HttpMethod method, string uri, HttpContent? content, string operation, CancellationToken cancellationToken, bool createsBatch = false)
     {
         using var request = new HttpRequestMessage(method, uri) { Content = content };
+        if (createsBatch)
+        {
+            request.Properties[RetryPolicy.CreatesBatch] = true;
+        }
+
         using var response = await client.SendAsync(request, cancellationToken).ConfigureAwait(false);
         return await ReadJsonAsync(response, operation, cancellationToken).ConfigureAwait(false);
     }

@@ -7,6 +7,12 @@ namespace BatchAI.Providers.Http;
 /// <summary>Which responses are worth another attempt, and how long to wait before it.</summary>
 internal sealed class RetryPolicy(HttpSettings settings, Func<double> random)
 {
+    /// <summary>
+    /// Marks a request that creates a batch: a lost answer (a dropped connection, a timeout) is not retried blindly,
+    /// as the batch may exist and a second one would be paid for twice. Answers with a status are retried as usual.
+    /// </summary>
+    public const string CreatesBatch = "BatchAI.CreatesBatch";
+
     public HttpSettings Settings { get; } = settings;
 
     public static bool IsRetryable(HttpResponseMessage response)

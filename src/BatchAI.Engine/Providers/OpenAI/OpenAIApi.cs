@@ -46,7 +46,7 @@ internal sealed class OpenAIApi(ProviderHttp http, IClock? clock = null)
             writer.WriteEndObject();
             writer.WriteEndObject();
         });
-        using var json = await http.SendJsonAsync(HttpMethod.Post, "batches", content, $"Creating a batch from {inputFileId}", cancellationToken).ConfigureAwait(false);
+        using var json = await http.SendJsonAsync(HttpMethod.Post, "batches", content, $"Creating a batch from {inputFileId}", cancellationToken, createsBatch: true).ConfigureAwait(false);
         return OpenAIBatch.Parse(json.RootElement);
     }
 
@@ -54,6 +54,64 @@ internal sealed class OpenAIApi(ProviderHttp http, IClock? clock = null)
     {
         using var json = await http.SendJsonAsync(HttpMethod.Get, "batches/" + Uri.EscapeDataString(batchId), null, $"Reading batch {batchId}", cancellationToken).ConfigureAwait(false);
         return OpenAIBatch.Parse(json.RootElement);
+    }
+
+    /// <summary>
+    /// The batches created since <paramref name="since"/> (the list is newest first), page by page, stopping at the
+    /// first older one or after <paramref name="maxPages"/> pages.
+    /// </summary>
+    public async IAsyncEnumerable<(OpenAIBatch Batch, IReadOnlyDictionary<string, string> Metadata)> ListBatchesSinceAsync(DateTimeOffset since, int maxPages, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        string? after = null;
+        for (var page = 0; page < maxPages; page++)
+        {
+            var path = "batches?limit=100" + (after is null ? string.Empty : "&after=" + Uri.EscapeDataString(after));
+            var found = new List<(OpenAIBatch, IReadOnlyDictionary<string, string>)>();
+            bool more;
+            var older = false;
+            using (var json = await http.SendJsonAsync(HttpMethod.Get, path, null, "Listing batches", cancellationToken).ConfigureAwait(false))
+            {
+                var root = json.RootElement;
+                more = root.TryGetProperty("has_more", out var hasMore) && hasMore.ValueKind == System.Text.Json.JsonValueKind.True;
+                if (!root.TryGetProperty("data", out var data) || data.ValueKind != System.Text.Json.JsonValueKind.Array)
+                {
+                    yield break;
+                }
+
+                foreach (var item in data.EnumerateArray())
+                {
+                    var created = item.TryGetProperty("created_at", out var c) && c.ValueKind == System.Text.Json.JsonValueKind.Number ? DateTimeOffset.FromUnixTimeSeconds(c.GetInt64()) : DateTimeOffset.MaxValue;
+                    if (created < since)
+                    {
+                        older = true;
+                        break;
+                    }
+
+                    var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
+                    if (item.TryGetProperty("metadata", out var m) && m.ValueKind == System.Text.Json.JsonValueKind.Object)
+                    {
+                        foreach (var pair in m.EnumerateObject().Where(p => p.Value.ValueKind == System.Text.Json.JsonValueKind.String))
+                        {
+                            metadata[pair.Name] = pair.Value.GetString()!;
+                        }
+                    }
+
+                    var batch = OpenAIBatch.Parse(item);
+                    after = batch.Id;
+                    found.Add((batch, metadata));
+                }
+            }
+
+            foreach (var item in found)
+            {
+                yield return item;
+            }
+
+            if (older || !more)
+            {
+                yield break;
+            }
+        }
     }
 
     public async Task<OpenAIBatch> CancelBatchAsync(string batchId, CancellationToken cancellationToken)

@@ -86,6 +86,24 @@ internal sealed class OpenAIProvider(OpenAIApi api, IDisposable? owned = null, P
         return batch.ToRemote();
     }
 
+    public bool CanFindSubmitted => true;
+
+    /// <summary>Finds the batch by the <c>batchai_job</c> and <c>batchai_part</c> metadata every submit sets.</summary>
+    public async Task<RemoteBatch?> FindSubmittedAsync(PartSubmission part, DateTimeOffset since, CancellationToken cancellationToken)
+    {
+        var partPrefix = part.PartIndex.ToString(CultureInfo.InvariantCulture) + "/";
+        await foreach (var (batch, metadata) in api.ListBatchesSinceAsync(since, maxPages: 20, cancellationToken).ConfigureAwait(false))
+        {
+            if (metadata.TryGetValue("batchai_job", out var job) && job == part.JobId
+                && metadata.TryGetValue("batchai_part", out var index) && index.StartsWith(partPrefix, StringComparison.Ordinal))
+            {
+                return batch.ToRemote();
+            }
+        }
+
+        return null;
+    }
+
     public async Task<RemoteBatch> GetAsync(string batchId, CancellationToken cancellationToken) =>
         (await api.GetBatchAsync(batchId, cancellationToken).ConfigureAwait(false)).ToRemote();
 
