@@ -33,6 +33,12 @@ public sealed class SubmitAIBatchCommand : JobCmdlet
     [Parameter(ParameterSetName = EmulatorSet)]
     public string? Name { get; set; }
 
+    /// <summary>At most this many requests per provider batch (default: the provider's limit, e.g. 50,000 for OpenAI).</summary>
+    [Parameter(ParameterSetName = ProviderSet)]
+    [Parameter(ParameterSetName = EmulatorSet)]
+    [ValidateRange(1, int.MaxValue)]
+    public int BatchSize { get; set; }
+
     /// <summary>Resubmit the retryable records of the jobs given by -Id (or piped from Get-AIBatch).</summary>
     [Parameter(Mandatory = true, ParameterSetName = RetrySet)]
     public SwitchParameter Retry { get; set; }
@@ -79,6 +85,7 @@ public sealed class SubmitAIBatchCommand : JobCmdlet
         {
             Name = Name,
             Input = "PowerShell pipeline",
+            MaxRequestsPerBatch = MyInvocation.BoundParameters.ContainsKey(nameof(BatchSize)) ? BatchSize : null,
             Connection = new ProviderConnection
             {
                 Provider = Provider,

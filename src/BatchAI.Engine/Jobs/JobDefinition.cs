@@ -16,11 +16,22 @@ public sealed class JobDefinition
     /// <summary>What the requests come from, shown with the job (e.g. the input file's name).</summary>
     public string? Input { get; set; }
 
+    /// <summary>
+    /// At most this many requests per provider batch (the provider's own limit when null or larger): smaller batches
+    /// finish sooner and a failure touches fewer records.
+    /// </summary>
+    public int? MaxRequestsPerBatch { get; set; }
+
     internal void Validate()
     {
         if (Name is not null && (!NamePattern.IsMatch(Name) || Name.StartsWith("job-", StringComparison.OrdinalIgnoreCase)))
         {
             throw BatchAIException.InvalidInput("JobNameInvalid", $"'{Name}' cannot name a job: use 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit, and not starting with 'job-' (that is how job ids start).");
+        }
+
+        if (MaxRequestsPerBatch is < 1)
+        {
+            throw BatchAIException.InvalidInput("BatchSizeInvalid", $"A batch must hold at least one request, not {MaxRequestsPerBatch}.");
         }
 
         var baseUrl = Connection.ResolveBaseUrl();

@@ -17,6 +17,7 @@ public sealed class JobDraft : IDisposable
     private readonly string _stagingFolder;
     private readonly CustomIdMap _ids = new();
     private readonly PartBuilder _parts;
+    private readonly ProviderLimits _limits;
     private readonly HashSet<string> _columnNames = new(StringComparer.Ordinal);
     private readonly HashSet<string> _schemas = new(StringComparer.Ordinal);
     private readonly FileStream _requests;
@@ -27,13 +28,14 @@ public sealed class JobDraft : IDisposable
     private ColumnSet? _lastColumns;
     private bool _closed;
 
-    internal JobDraft(JobManifest manifest, IBatchProvider provider, string stagingFolder, string jobsFolder)
+    internal JobDraft(JobManifest manifest, IBatchProvider provider, ProviderLimits limits, string stagingFolder, string jobsFolder)
     {
+        _limits = limits;
         _manifest = manifest;
         _provider = provider;
         _stagingFolder = stagingFolder;
         JobsFolder = jobsFolder;
-        _parts = new PartBuilder(stagingFolder, provider.Limits, firstIndex: 1, attempt: 1);
+        _parts = new PartBuilder(stagingFolder, limits, firstIndex: 1, attempt: 1);
         _requests = new FileStream(Path.Combine(stagingFolder, JobLedger.RequestsFile), FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16);
         _requestWriter = new Utf8JsonWriter(_requests, LedgerJson.WriterOptions);
         _lineWriter = new Utf8JsonWriter(_line, LedgerJson.WriterOptions);
@@ -78,10 +80,9 @@ public sealed class JobDraft : IDisposable
         _lineWriter.Reset(_line);
         _provider.WriteRequestLine(_lineWriter, request);
         _lineWriter.Flush();
-        var limits = _provider.Limits;
-        if (_line.Length + 1 > limits.MaxBytesPerBatch)
+        if (_line.Length + 1 > _limits.MaxBytesPerBatch)
         {
-            return Reject(RecordProblem.For(request.Source, null, "RequestTooLarge", string.Format(CultureInfo.InvariantCulture, "the request is {0:N0} bytes; one {1} batch holds at most {2:N0}", _line.Length, _provider.Kind, limits.MaxBytesPerBatch)));
+            return Reject(RecordProblem.For(request.Source, null, "RequestTooLarge", string.Format(CultureInfo.InvariantCulture, "the request is {0:N0} bytes; one {1} batch holds at most {2:N0}", _line.Length, _provider.Kind, _limits.MaxBytesPerBatch)));
         }
 
         if (!_ids.TryAdd(request.CustomId, request.RowNumber, out var firstRow))

@@ -51,7 +51,13 @@ public sealed class JobService : IDisposable
             Input = definition.Input,
         };
         var provider = CreateProvider(connection, reporter);
-        return new JobDraft(manifest, provider, Path.Combine(StorePath, "staging", manifest.Id), JobsFolder);
+        var limits = provider.Limits;
+        if (definition.MaxRequestsPerBatch is { } size && size < limits.MaxRequestsPerBatch)
+        {
+            limits = new ProviderLimits(size, limits.MaxBytesPerBatch);
+        }
+
+        return new JobDraft(manifest, provider, limits, Path.Combine(StorePath, "staging", manifest.Id), JobsFolder);
     }
 
     /// <summary>
