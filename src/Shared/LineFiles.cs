@@ -84,7 +84,8 @@ internal sealed class RandomAccessLines : IDisposable
     public RandomAccessLines(string path)
     {
         // No FileStream buffer: every read starts at a new offset, and _buffer does the buffering.
-        _stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.RandomAccess);
+        // ReadWrite sharing: a job's results file may be appended to (only past what is read here) while it is read.
+        _stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 1, FileOptions.RandomAccess);
     }
 
     /// <summary>The line that starts at <paramref name="offset"/>, a trailing CR dropped.</summary>

@@ -34,12 +34,25 @@ internal static class ReceiveCommand
                     w.WriteNumber("failed", summary.Failed);
                     w.WriteNumber("expired", summary.Expired);
                     w.WriteNumber("canceled", summary.Canceled);
+                    if (summary.ErrorLogPath is { } log)
+                    {
+                        w.WriteString("errorLog", log);
+                    }
+                    else
+                    {
+                        w.WriteNull("errorLog");
+                    }
+
                     w.WriteEndObject();
                 }));
             }
             else
             {
                 context.Out.WriteLine($"Wrote {Path.GetFullPath(path)}: {summary}.");
+                if (summary.ErrorLogPath is { } log)
+                {
+                    context.Out.WriteLine($"Why each of the {JobOutput.N(summary.Total - summary.Succeeded)} did not succeed: {log}");
+                }
             }
 
             return ExitCodes.Success;

@@ -117,6 +117,9 @@ public sealed class ReceiveSummary(BatchJob job, long succeeded, long failed, lo
 
     public long Total => Succeeded + Failed + Expired + Canceled;
 
+    /// <summary>The job's error log (errors.jsonl), one line per record that did not succeed; null when all did.</summary>
+    public string? ErrorLogPath { get; init; }
+
     public override string ToString() => string.Format(
         CultureInfo.InvariantCulture,
         "{0:N0} result(s): {1:N0} succeeded, {2:N0} failed, {3:N0} expired, {4:N0} canceled",

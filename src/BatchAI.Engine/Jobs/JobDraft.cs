@@ -90,7 +90,7 @@ public sealed class JobDraft : IDisposable
             return Reject(RecordProblem.For(request.Source, "CustomId", "CustomIdDuplicate", string.Format(CultureInfo.InvariantCulture, "the custom id '{0}' was already used by row {1}", request.CustomId, firstRow)));
         }
 
-        var part = _parts.Add(request.Model, request.CustomId, _line.GetBuffer(), (int)_line.Length);
+        var part = _parts.Add(request.Model, request.CustomId, request.Schema?.Id, _line.GetBuffer(), (int)_line.Length);
         RequestFile.Write(_requestWriter, request, part.Index);
         _requestWriter.Flush();
         _requests.WriteByte((byte)'\n');

@@ -82,10 +82,21 @@ public sealed class RecordCounts
     }
 }
 
-/// <summary>One record as the ledger knows it: its latest provider batch, its attempts, and its latest result.</summary>
-internal sealed class RecordStatus(string customId, PartRecord part, int ordinal, int attempts, ResultLine? result, int maxAttempts)
+/// <summary>A line of a part's id list.</summary>
+internal sealed class PartEntry(string id, string? schemaId)
 {
-    public string CustomId { get; } = customId;
+    public string Id { get; } = id;
+
+    public string? SchemaId { get; } = schemaId;
+}
+
+/// <summary>One record as the ledger knows it: its latest provider batch, its attempts, and its latest result.</summary>
+internal sealed class RecordStatus(PartEntry entry, PartRecord part, int ordinal, int attempts, ResultLine? result, int maxAttempts)
+{
+    public string CustomId { get; } = entry.Id;
+
+    /// <summary>The schema the record's answer must follow, if any.</summary>
+    public string? SchemaId { get; } = entry.SchemaId;
 
     /// <summary>The record's line number (0-based) in its part.</summary>
     public int Ordinal { get; } = ordinal;
@@ -127,10 +138,10 @@ internal static class JobRecords
         var latest = new CustomIdMap(); // id -> (attempts << 32) | part index
         foreach (var part in manifest.Parts)
         {
-            foreach (var id in PartIds(ledger, part))
+            foreach (var entry in PartEntries(ledger, part))
             {
-                var attempts = latest.TryGetValue(id, out var known) ? (int)(known >> 32) : 0;
-                latest.Set(id, ((long)(attempts + 1) << 32) | (uint)part.Index);
+                var attempts = latest.TryGetValue(entry.Id, out var known) ? (int)(known >> 32) : 0;
+                latest.Set(entry.Id, ((long)(attempts + 1) << 32) | (uint)part.Index);
             }
         }
 
@@ -139,9 +150,10 @@ internal static class JobRecords
         foreach (var part in manifest.Parts)
         {
             var ordinal = -1;
-            foreach (var id in PartIds(ledger, part))
+            foreach (var entry in PartEntries(ledger, part))
             {
                 ordinal++;
+                var id = entry.Id;
                 latest.TryGetValue(id, out var value);
                 if ((int)(value & 0xFFFFFFFF) != part.Index)
                 {
@@ -149,7 +161,7 @@ internal static class JobRecords
                 }
 
                 var line = results is not null && part.ResultsDownloaded && offsets.TryGetValue(id, out var offset) ? ResultFile.Parse(results.ReadAt(offset)) : null;
-                yield return new RecordStatus(id, part, ordinal, (int)(value >> 32), line, manifest.MaxAttempts);
+                yield return new RecordStatus(entry, part, ordinal, (int)(value >> 32), line, manifest.MaxAttempts);
             }
         }
     }
@@ -169,17 +181,20 @@ internal static class JobRecords
         return counts;
     }
 
-    /// <summary>The custom ids of a part, in line order.</summary>
-    public static IEnumerable<string> PartIds(JobLedger ledger, PartRecord part)
+    /// <summary>The records of a part, in line order: custom id, and schema id when the answer must follow one.</summary>
+    public static IEnumerable<PartEntry> PartEntries(JobLedger ledger, PartRecord part)
     {
         using var reader = new StreamReader(Path.Combine(ledger.Folder, PartBuilder.IdsFile(part)), new UTF8Encoding(false));
-        string? id;
-        while ((id = reader.ReadLine()) is not null)
+        string? line;
+        while ((line = reader.ReadLine()) is not null)
         {
-            if (id.Length > 0)
+            if (line.Length == 0)
             {
-                yield return id;
+                continue;
             }
+
+            var tab = line.IndexOf('\t');
+            yield return tab < 0 ? new PartEntry(line, null) : new PartEntry(line.Substring(0, tab), line.Substring(tab + 1));
         }
     }
 
@@ -201,6 +216,12 @@ internal static class JobRecords
                 if (writers.TryGetValue(request.Part, out var writer))
                 {
                     writer.Write(request.CustomId);
+                    if (request.SchemaId is not null)
+                    {
+                        writer.Write('\t');
+                        writer.Write(request.SchemaId);
+                    }
+
                     writer.Write('\n');
                 }
             }

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using BatchAI.Hosting;
 using BatchAI.IO;
 using BatchAI.Providers;
+using BatchAI.Requests;
 
 namespace BatchAI.Jobs;
 
@@ -287,6 +288,7 @@ public sealed class JobService : IDisposable
             var parts = manifest.Parts.ToDictionary(p => p.Index);
             var index = ResultFile.Index(ledger.ResultsPath);
             using var results = File.Exists(ledger.ResultsPath) ? new RandomAccessLines(ledger.ResultsPath) : null;
+            using var errors = new ErrorLog(ledger, manifest, Clock.UtcNow);
             long joined = 0;
             foreach (var request in RequestFile.Read(ledger.RequestsPath))
             {
@@ -294,6 +296,7 @@ public sealed class JobService : IDisposable
                 var line = results is not null && index.TryGetValue(request.CustomId, out var offset) ? ResultFile.Parse(results.ReadAt(offset)) : null;
                 var result = ResultJoiner.Join(request, line, parts.TryGetValue(request.Part, out var part) ? part : null);
                 counts[(int)result.Status]++;
+                errors.Add(result);
                 onResult(result);
                 if (++joined % 10_000 == 0)
                 {
@@ -301,9 +304,18 @@ public sealed class JobService : IDisposable
                 }
             }
 
+            errors.Complete();
+            if (errors.Count > 0)
+            {
+                reporter.Verbose(string.Format(CultureInfo.InvariantCulture, "Job {0}: {1:N0} record(s) did not succeed; each is described in {2}.", manifest.Id, errors.Count, errors.Path));
+            }
+
             manifest.ReceivedAt = Clock.UtcNow;
             ledger.Save(manifest);
-            return new ReceiveSummary(new BatchJob(manifest, ledger.Folder), counts[(int)ResultStatus.Succeeded], counts[(int)ResultStatus.Failed], counts[(int)ResultStatus.Expired], counts[(int)ResultStatus.Canceled]);
+            return new ReceiveSummary(new BatchJob(manifest, ledger.Folder), counts[(int)ResultStatus.Succeeded], counts[(int)ResultStatus.Failed], counts[(int)ResultStatus.Expired], counts[(int)ResultStatus.Canceled])
+            {
+                ErrorLogPath = errors.Count > 0 ? errors.Path : null,
+            };
         }
         finally
         {
@@ -569,9 +581,18 @@ public sealed class JobService : IDisposable
     private static async Task DownloadAsync(JobLedger ledger, JobManifest manifest, IBatchProvider provider, IEngineReporter reporter, string activity, CancellationToken cancellationToken)
     {
         var downloaded = false;
+        var check = new AnswerCheck(ledger);
+        CustomIdMap? earlier = null;
         foreach (var part in manifest.Parts.Where(p => !p.ResultsDownloaded && p.State.IsFinal()))
         {
+            var entries = JobRecords.PartEntries(ledger, part).ToDictionary(e => e.Id, e => e.SchemaId, StringComparer.Ordinal);
+            if (part.Attempt > 1 && earlier is null && entries.Values.Any(s => s is not null))
+            {
+                earlier = ResultFile.Index(ledger.ResultsPath); // to tell a record's second failed answer check from its first
+            }
+
             var answered = new HashSet<string>(StringComparer.Ordinal);
+            using (var previous = earlier is null ? null : new RandomAccessLines(ledger.ResultsPath))
             using (var appender = new ResultAppender(ledger.ResultsPath))
             {
                 if (part.BatchId is not null && part.State != BatchState.Failed)
@@ -579,14 +600,16 @@ public sealed class JobService : IDisposable
                     reporter.Progress(new ProgressReport(activity, string.Format(CultureInfo.InvariantCulture, "downloading the results of batch {0} of {1}", part.Index, manifest.Parts.Count), -1));
                     await foreach (var line in provider.ReadResultsAsync(part.ToRemote(), cancellationToken).ConfigureAwait(false))
                     {
-                        appender.Append(line);
+                        entries.TryGetValue(line.CustomId, out var schemaId);
+                        bool FailedBefore() => previous is not null && earlier!.TryGetValue(line.CustomId, out var offset) && AnswerCheck.IsAnswerCheckFailure(ResultFile.Parse(previous.ReadAt(offset)));
+                        appender.Append(schemaId is null ? line : check.Check(line, schemaId, line.Status == ResultStatus.Succeeded && FailedBefore()));
                         answered.Add(line.CustomId);
                     }
 
                     reporter.Verbose(string.Format(CultureInfo.InvariantCulture, "Job {0}: {1:N0} result(s) of batch {2} downloaded.", manifest.Id, answered.Count, part.BatchId));
                 }
 
-                foreach (var id in JobRecords.PartIds(ledger, part).Where(id => !answered.Contains(id)))
+                foreach (var id in entries.Keys.Where(id => !answered.Contains(id)))
                 {
                     appender.Append(ResultJoiner.Missing(id, part));
                 }

@@ -7,8 +7,9 @@ namespace BatchAI.Jobs;
 /// <summary>
 /// Fills provider batch input files ("parts") with encoded request lines: one model per part, a new part whenever the
 /// provider's count or size limit would be passed. Next to each <c>part-NNNN.jsonl</c> it writes
-/// <c>part-NNNN.ids</c>, the custom ids in line order, so the ledger knows which part holds each record without
-/// reading provider formats back. Used to prepare a job and to prepare its resubmissions.
+/// <c>part-NNNN.ids</c>, the custom ids in line order (each followed by a tab and its schema id when it has one), so
+/// the ledger knows which part holds each record, and which schema its answer must follow, without reading provider
+/// formats back. Used to prepare a job and to prepare its resubmissions.
 /// </summary>
 internal sealed class PartBuilder : IDisposable
 {
@@ -35,12 +36,18 @@ internal sealed class PartBuilder : IDisposable
     public int PartCount => _finished.Count + _open.Count;
 
     /// <summary>Appends one encoded request line (without its newline) and returns the part it went into.</summary>
-    public PartRecord Add(string model, string customId, byte[] line, int count)
+    public PartRecord Add(string model, string customId, string? schemaId, byte[] line, int count)
     {
         var part = PartFor(model, count + 1L);
         part.Lines.Write(line, 0, count);
         part.Lines.WriteByte((byte)'\n');
         part.Ids.Write(customId);
+        if (schemaId is not null)
+        {
+            part.Ids.Write('\t');
+            part.Ids.Write(schemaId);
+        }
+
         part.Ids.Write('\n');
         part.Record.Requests++;
         part.Record.Bytes += count + 1;

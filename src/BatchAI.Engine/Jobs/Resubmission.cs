@@ -66,7 +66,7 @@ internal static class Resubmission
                 }
 
                 var line = lines.ReadLine(record.Ordinal);
-                builder.Add(record.Part.Model, record.CustomId, line, line.Length);
+                builder.Add(record.Part.Model, record.CustomId, record.SchemaId, line, line.Length);
                 resent++;
             }
         }

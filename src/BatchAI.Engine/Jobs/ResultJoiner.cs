@@ -5,8 +5,7 @@ using BatchAI.Providers;
 namespace BatchAI.Jobs;
 
 /// <summary>
-/// Makes the final result of one request from what the provider returned for it (or did not), and checks that an
-/// answer that had to be JSON is JSON.
+/// Makes the final result of one request from what the provider returned for it (or did not), joined to its record.
 /// </summary>
 internal static class ResultJoiner
 {
@@ -27,37 +26,32 @@ internal static class ResultJoiner
         };
         if (line.Status == ResultStatus.Succeeded && line.Text is { } text)
         {
-            CheckJson(result, text, mustBeJson: request.SchemaId is not null);
+            result.Json = JsonOrNull(text);
         }
 
         return result;
     }
 
-    private static void CheckJson(BatchResult result, string text, bool mustBeJson)
+    /// <summary>
+    /// The answer as JSON text when it is JSON. Answers that had to follow a schema were checked as they were
+    /// downloaded (see <see cref="AnswerCheck"/>); text that merely looks like JSON and is not stays text.
+    /// </summary>
+    private static string? JsonOrNull(string text)
     {
         var trimmed = text.Trim();
-        if (!mustBeJson && !(trimmed.StartsWith("{", StringComparison.Ordinal) || trimmed.StartsWith("[", StringComparison.Ordinal)))
+        if (!(trimmed.StartsWith("{", StringComparison.Ordinal) || trimmed.StartsWith("[", StringComparison.Ordinal)))
         {
-            return;
+            return null;
         }
 
         try
         {
             using var document = JsonDocument.Parse(trimmed);
-            result.Json = trimmed;
-        }
-        catch (JsonException ex) when (mustBeJson)
-        {
-            var cutOff = result.Details.TryGetValue("finish_reason", out var finish) && finish == "length"
-                ? " It was cut off at the output token limit; raise -MaxTokens / --max-tokens."
-                : string.Empty;
-            result.Status = ResultStatus.Failed;
-            result.ErrorCode = "invalid_json";
-            result.ErrorMessage = "The answer should follow the JSON schema but is not valid JSON: " + ex.Message + cutOff;
+            return trimmed;
         }
         catch (JsonException)
         {
-            // Text that merely looks like JSON stays text.
+            return null;
         }
     }
 

@@ -62,6 +62,16 @@ public sealed class ResponseSchema
                 throw BatchAIException.InvalidInput("SchemaInvalid", $"{where} must describe an object at its root (\"type\": \"object\"): providers' structured output requires it.");
             }
 
+            try
+            {
+                global::Json.Schema.JsonSchema.Build(root);
+            }
+            catch (Exception ex) when (ex is global::Json.Schema.JsonSchemaException or JsonException or ArgumentException or FormatException or InvalidOperationException)
+            {
+                // Answers are checked against the schema with this validator, so a schema it cannot read is refused now.
+                throw BatchAIException.InvalidInput("SchemaInvalid", $"{where} is not a valid JSON Schema: {ex.Message}");
+            }
+
             var title = root.TryGetProperty("title", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
             return new ResponseSchema(SanitizeName(name ?? title ?? "response"), Compact(root));
         }

@@ -120,22 +120,6 @@ public sealed class LedgerFileTests : IDisposable
     }
 
     [Fact]
-    public void AnAnswerThatMustBeJsonButIsNotFailsAndSaysIfItWasCutOff()
-    {
-        var request = new StoredRequest { CustomId = "r", Part = 1, SchemaId = "s", Source = SourceRecord.FromPairs(1, [new("a", "1")]) };
-        var truncated = new ResultLine { CustomId = "r", Status = ResultStatus.Succeeded, Text = "{\"label\":\"bu", Details = new Dictionary<string, string> { ["finish_reason"] = "length" } };
-        var valid = new ResultLine { CustomId = "r", Status = ResultStatus.Succeeded, Text = " {\"label\":\"bug\"} " };
-
-        var bad = ResultJoiner.Join(request, truncated, null);
-        var good = ResultJoiner.Join(request, valid, null);
-
-        Assert.Equal((ResultStatus.Failed, "invalid_json"), (bad.Status, bad.ErrorCode));
-        Assert.Contains("cut off at the output token limit", bad.ErrorMessage, StringComparison.Ordinal);
-        Assert.Equal("{\"label\":\"bu", bad.Output);
-        Assert.Equal("{\"label\":\"bug\"}", good.Json);
-    }
-
-    [Fact]
     public void TextThatOnlyLooksLikeJsonStaysText()
     {
         var request = new StoredRequest { CustomId = "r", Part = 1, Source = SourceRecord.FromPairs(1, [new("a", "1")]) };

@@ -58,9 +58,22 @@ public sealed class ReconcileTests : IDisposable
         var first = await _harness.Service.ResubmitAsync(job.Id, new ResubmitOptions { MaxAttempts = 2 }, null, _harness.Reporter, CancellationToken.None);
         await _harness.WaitAsync(job.Id);
         var second = await _harness.Service.ResubmitAsync(job.Id, null, null, _harness.Reporter, CancellationToken.None);
-        var (_, results) = await _harness.ReceiveAsync(job.Id);
+        var (summary, results) = await _harness.ReceiveAsync(job.Id);
 
         Assert.Contains(afterFirst, r => r.ErrorCode == "invalid_request" && !r.Retryable);
+        var log = File.ReadAllLines(summary.ErrorLogPath!).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement).ToList();
+        var unsuccessful = results.Where(r => r.Status != ResultStatus.Succeeded).ToList();
+        Assert.Equal(unsuccessful.Select(r => r.CustomId), log.Select(l => l.GetProperty("customId").GetString()));
+        Assert.All(log.Zip(unsuccessful), pair =>
+        {
+            var (entry, result) = pair;
+            Assert.Equal(result.RowNumber, entry.GetProperty("row").GetInt64());
+            Assert.Equal(result.Status.ToString(), entry.GetProperty("status").GetString());
+            Assert.Equal(result.ErrorMessage, entry.GetProperty("errorMessage").GetString());
+            Assert.Equal(result.BatchId, entry.GetProperty("batchId").GetString());
+            Assert.True(entry.GetProperty("attempt").GetInt32() >= 1);
+            Assert.True(entry.TryGetProperty("batchEndedAt", out _) && entry.TryGetProperty("loggedAt", out _));
+        });
         Assert.Equal(afterFirst.Count(r => r.Retryable), first.Resubmitted); // every retryable one, no invalid one
         Assert.Contains(afterFirst, r => r.Status == ResultStatus.Failed && r.Retryable); // retryable server errors went too
         Assert.Contains(afterFirst, r => r.Status == ResultStatus.Expired);
