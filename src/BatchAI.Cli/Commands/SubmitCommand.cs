@@ -25,11 +25,12 @@ internal static class SubmitCommand
         var baseUrl = new Option<string?>("--base-url") { Description = "The provider's base URL as its SDK takes it: OpenAI http://host/v1, Anthropic and Gemini http://host, Azure the resource endpoint (default AZURE_OPENAI_ENDPOINT). For batchai emulator, a gateway or a compatible server." };
         var apiVersion = new Option<string?>("--api-version") { Description = "azure-openai: a dated API version (e.g. 2024-10-21) for the legacy routes; default the v1 routes. gemini: v1beta (default) or v1." };
         var batchSize = new Option<int?>("--batch-size") { Description = "At most this many requests per provider batch (default: the provider's limit, e.g. 50,000 for OpenAI)." };
+        var keepFiles = new Option<bool>("--keep-provider-files") { Description = "Keep the input and output files at the provider after the results are received (default: delete them, so storage quotas do not fill up)." };
         var emulator = new Option<bool>("--emulator") { Description = "Run on the in-process emulator (no network, no key, no cost)." };
         var json = CommonOptions.Json();
         var command = new Command("submit", "Prepare requests from a file of records and submit them as batch jobs. The last line of output is the job id.")
         {
-            input, provider, model, prompt, promptColumn, system, idColumn, schema, maxTokens, temperature, name, baseUrl, apiVersion, batchSize, emulator, json,
+            input, provider, model, prompt, promptColumn, system, idColumn, schema, maxTokens, temperature, name, baseUrl, apiVersion, batchSize, keepFiles, emulator, json,
         };
         command.SetAction((parse, cancellationToken) => CliContext.RunAsync(parse, host, async context =>
         {
@@ -55,6 +56,7 @@ internal static class SubmitCommand
                 Name = parse.GetValue(name),
                 Input = Path.GetFileName(path),
                 MaxRequestsPerBatch = parse.GetValue(batchSize),
+                KeepProviderFiles = parse.GetValue(keepFiles),
                 Connection = new ProviderConnection
                 {
                     Provider = ProviderNames.Parse(parse.GetValue(provider)!),

@@ -39,6 +39,11 @@ public sealed class SubmitAIBatchCommand : JobCmdlet
     [ValidateRange(1, int.MaxValue)]
     public int BatchSize { get; set; }
 
+    /// <summary>Keep the input and output files at the provider after the results are received (default: delete them).</summary>
+    [Parameter(ParameterSetName = ProviderSet)]
+    [Parameter(ParameterSetName = EmulatorSet)]
+    public SwitchParameter KeepProviderFiles { get; set; }
+
     /// <summary>Resubmit the retryable records of the jobs given by -Id (or piped from Get-AIBatch).</summary>
     [Parameter(Mandatory = true, ParameterSetName = RetrySet)]
     public SwitchParameter Retry { get; set; }
@@ -86,6 +91,7 @@ public sealed class SubmitAIBatchCommand : JobCmdlet
             Name = Name,
             Input = "PowerShell pipeline",
             MaxRequestsPerBatch = MyInvocation.BoundParameters.ContainsKey(nameof(BatchSize)) ? BatchSize : null,
+            KeepProviderFiles = KeepProviderFiles.IsPresent,
             Connection = new ProviderConnection
             {
                 Provider = Provider,

@@ -22,6 +22,12 @@ public sealed class JobDefinition
     /// </summary>
     public int? MaxRequestsPerBatch { get; set; }
 
+    /// <summary>
+    /// Keep the input and output files at the provider once the results are safe in the ledger. By default they are
+    /// deleted, so storage quotas (Azure counts files per resource) do not fill up.
+    /// </summary>
+    public bool KeepProviderFiles { get; set; }
+
     internal void Validate()
     {
         if (Name is not null && (!NamePattern.IsMatch(Name) || Name.StartsWith("job-", StringComparison.OrdinalIgnoreCase)))

@@ -41,6 +41,9 @@ internal sealed class JobManifest
 
     public List<PartRecord> Parts { get; set; } = [];
 
+    /// <summary>Keep the files uploaded to and produced by the provider after the results are in the ledger (default: delete them).</summary>
+    public bool KeepProviderFiles { get; set; }
+
     /// <summary>How many times a record may be sent in all (the first time included) before its failure is final.</summary>
     public int MaxAttempts { get; set; } = ResubmitOptions.DefaultMaxAttempts;
 
@@ -98,6 +101,9 @@ internal sealed class PartRecord
     public DateTimeOffset? FinishedAt { get; set; }
 
     public bool ResultsDownloaded { get; set; }
+
+    /// <summary>The files uploaded for and produced by this batch were deleted at the provider (or there were none).</summary>
+    public bool ProviderFilesDeleted { get; set; }
 
     public RemoteBatch ToRemote() => new()
     {

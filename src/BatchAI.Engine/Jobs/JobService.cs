@@ -50,6 +50,7 @@ public sealed class JobService : IDisposable
             ApiVersion = string.IsNullOrWhiteSpace(connection.ApiVersion) ? null : connection.ApiVersion!.Trim(),
             Emulator = connection.UseEmulator,
             Input = definition.Input,
+            KeepProviderFiles = definition.KeepProviderFiles,
         };
         var provider = CreateProvider(connection, reporter);
         var limits = provider.Limits;
@@ -399,6 +400,36 @@ public sealed class JobService : IDisposable
         }
     }
 
+    /// <summary>
+    /// Deletes at the provider the files of every batch whose results are safe in the ledger (unless the job keeps
+    /// them). A failure here loses nothing: it is reported, and tried again on the next download.
+    /// </summary>
+    private static async Task DeleteProviderFilesAsync(JobLedger ledger, JobManifest manifest, IBatchProvider provider, IEngineReporter reporter, CancellationToken cancellationToken)
+    {
+        if (manifest.KeepProviderFiles)
+        {
+            return;
+        }
+
+        foreach (var part in manifest.Parts.Where(p => p.ResultsDownloaded && !p.ProviderFilesDeleted))
+        {
+            try
+            {
+                var deleted = part.BatchId is null ? 0 : await provider.DeleteFilesAsync(part.ToRemote(), part.FileId, cancellationToken).ConfigureAwait(false);
+                part.ProviderFilesDeleted = true;
+                ledger.Save(manifest);
+                if (deleted > 0)
+                {
+                    reporter.Verbose(string.Format(CultureInfo.InvariantCulture, "Job {0}: deleted {1} file(s) of batch {2} at the provider.", manifest.Id, deleted, part.BatchId));
+                }
+            }
+            catch (BatchAIException error) when (error.Kind != ErrorKind.Authentication)
+            {
+                reporter.Warning(string.Format(CultureInfo.InvariantCulture, "Job {0}: the files of batch {1} could not be deleted at the provider ({2}); the results are safe, and the next receive or resume tries again.", manifest.Id, part.BatchId, error.Message));
+            }
+        }
+    }
+
     /// <summary>Downloads what has ended, with its own progress activity, always completed.</summary>
     private static async Task DownloadFinishedAsync(JobLedger ledger, JobManifest manifest, IBatchProvider provider, IEngineReporter reporter, CancellationToken cancellationToken)
     {
@@ -622,6 +653,7 @@ public sealed class JobService : IDisposable
             downloaded = true;
         }
 
+        await DeleteProviderFilesAsync(ledger, manifest, provider, reporter, cancellationToken).ConfigureAwait(false);
         if (downloaded || manifest.Records is null)
         {
             manifest.Records = JobRecords.Count(ledger, manifest);

@@ -35,6 +35,13 @@ internal interface IBatchProvider : IDisposable
 
     Task<RemoteBatch> CancelAsync(string batchId, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Deletes at the provider the files uploaded for a batch (<paramref name="inputFileId"/>) and those it produced,
+    /// once its results are safe in the ledger, so storage quotas do not fill up. Files already gone count as deleted.
+    /// Returns how many were deleted.
+    /// </summary>
+    Task<int> DeleteFilesAsync(RemoteBatch batch, string? inputFileId, CancellationToken cancellationToken);
+
     /// <summary>Streams the results of a finished batch, one line at a time.</summary>
     IAsyncEnumerable<ResultLine> ReadResultsAsync(RemoteBatch batch, CancellationToken cancellationToken);
 }

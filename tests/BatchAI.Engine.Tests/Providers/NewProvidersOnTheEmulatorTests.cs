@@ -38,11 +38,15 @@ public sealed class NewProvidersOnTheEmulatorTests : IDisposable
             results.Add(line);
         }
 
+        var deleted = await provider.DeleteFilesAsync(finished, uploaded[0], CancellationToken.None);
+        var deletedAgain = await provider.DeleteFilesAsync(finished, uploaded[0], CancellationToken.None);
+
         Assert.Matches("^files/[a-z0-9-]+$", Assert.Single(uploaded));
         Assert.Equal(BatchState.Completed, finished.State);
         Assert.True(finished.ResultLocations.ContainsKey(GeminiProvider.ResponsesFile));
         Assert.Equal(requests.Select(r => r.CustomId), results.Select(r => r.CustomId));
         Assert.All(results, r => Assert.Equal(ResultStatus.Succeeded, r.Status));
+        Assert.Equal((2, 0), (deleted, deletedAgain)); // the upload and the responses file; then nothing is left to delete
     }
 
     [Fact]

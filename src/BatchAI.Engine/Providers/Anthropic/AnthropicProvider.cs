@@ -79,6 +79,12 @@ internal sealed class AnthropicProvider(ProviderHttp http, IDisposable? owned = 
     public Task<RemoteBatch?> FindSubmittedAsync(PartSubmission part, DateTimeOffset since, CancellationToken cancellationToken) =>
         Task.FromResult<RemoteBatch?>(null);
 
+    /// <summary>
+    /// Message Batches use no files: the requests go in the create call and the results stay with the batch (29 days).
+    /// The batch itself is not deleted, so it stays visible in the Console.
+    /// </summary>
+    public Task<int> DeleteFilesAsync(RemoteBatch batch, string? inputFileId, CancellationToken cancellationToken) => Task.FromResult(0);
+
     public async Task<RemoteBatch> GetAsync(string batchId, CancellationToken cancellationToken)
     {
         using var json = await http.SendJsonAsync(HttpMethod.Get, Batches + "/" + Uri.EscapeDataString(batchId), null, $"Reading message batch {batchId}", cancellationToken).ConfigureAwait(false);

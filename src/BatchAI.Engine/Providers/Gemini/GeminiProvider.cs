@@ -178,6 +178,22 @@ internal sealed class GeminiProvider(ProviderHttp http, string apiVersion, IDisp
         return await GetAsync(batchId, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>The uploaded input file and the generated responses file (files/…); inline batches have none.</summary>
+    public async Task<int> DeleteFilesAsync(RemoteBatch batch, string? inputFileId, CancellationToken cancellationToken)
+    {
+        var deleted = 0;
+        var files = new[] { inputFileId, batch.ResultLocations.TryGetValue(ResponsesFile, out var responses) ? responses : null };
+        foreach (var name in files.Where(n => !string.IsNullOrEmpty(n)).Distinct(StringComparer.Ordinal))
+        {
+            if (await http.DeleteAsync($"{apiVersion}/{name}", $"Deleting {name}", cancellationToken).ConfigureAwait(false))
+            {
+                deleted++;
+            }
+        }
+
+        return deleted;
+    }
+
     public async IAsyncEnumerable<ResultLine> ReadResultsAsync(RemoteBatch batch, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         if (batch.ResultLocations.TryGetValue(ResponsesFile, out var file))

@@ -49,6 +49,24 @@ internal sealed class ProviderHttp(HttpClient client, SecretRedactor redactor, s
         return await ReadJsonAsync(response, operation, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Sends a DELETE; true when it was deleted or was already gone (404), an error otherwise.</summary>
+    public async Task<bool> DeleteAsync(string uri, string operation, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Delete, uri);
+        using var response = await client.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        if (response.StatusCode == HttpStatusCode.NotFound)
+        {
+            return false;
+        }
+
+        if (!response.IsSuccessStatusCode)
+        {
+            throw await ErrorAsync(response, operation).ConfigureAwait(false);
+        }
+
+        return true;
+    }
+
     public async Task<JsonDocument> ReadJsonAsync(HttpResponseMessage response, string operation, CancellationToken cancellationToken)
     {
         if (!response.IsSuccessStatusCode)

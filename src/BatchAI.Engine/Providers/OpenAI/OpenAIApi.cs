@@ -120,6 +120,9 @@ internal sealed class OpenAIApi(ProviderHttp http, IClock? clock = null)
         return OpenAIBatch.Parse(json.RootElement);
     }
 
+    public Task<bool> DeleteFileAsync(string fileId, CancellationToken cancellationToken) =>
+        http.DeleteAsync("files/" + Uri.EscapeDataString(fileId), $"Deleting file {fileId}", cancellationToken);
+
     /// <summary>The lines of a file, streamed: only the current line is in memory.</summary>
     public IAsyncEnumerable<string> ReadFileLinesAsync(string fileId, CancellationToken cancellationToken) =>
         http.ReadLinesAsync("files/" + Uri.EscapeDataString(fileId) + "/content", $"Downloading file {fileId}", cancellationToken);

@@ -110,6 +110,21 @@ internal sealed class OpenAIProvider(OpenAIApi api, IDisposable? owned = null, P
     public async Task<RemoteBatch> CancelAsync(string batchId, CancellationToken cancellationToken) =>
         (await api.CancelBatchAsync(batchId, cancellationToken).ConfigureAwait(false)).ToRemote();
 
+    /// <summary>The uploaded input file and the output and error files (Azure counts them against a per-resource quota).</summary>
+    public async Task<int> DeleteFilesAsync(RemoteBatch batch, string? inputFileId, CancellationToken cancellationToken)
+    {
+        var deleted = 0;
+        foreach (var fileId in new[] { inputFileId }.Concat(batch.ResultLocations.Values).Where(id => !string.IsNullOrEmpty(id)).Distinct(StringComparer.Ordinal))
+        {
+            if (await api.DeleteFileAsync(fileId!, cancellationToken).ConfigureAwait(false))
+            {
+                deleted++;
+            }
+        }
+
+        return deleted;
+    }
+
     public async IAsyncEnumerable<ResultLine> ReadResultsAsync(RemoteBatch batch, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         foreach (var location in new[] { "output_file_id", "error_file_id" })
