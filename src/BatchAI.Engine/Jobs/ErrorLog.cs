@@ -25,7 +25,7 @@ internal sealed class ErrorLog : IDisposable
     {
         _path = System.IO.Path.Combine(ledger.Folder, FileName);
         _temp = AtomicFile.TempPathFor(_path);
-        _stream = new FileStream(_temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16);
+        _stream = PrivateStore.Create(_temp, FileMode.CreateNew);
         _writer = new Utf8JsonWriter(_stream, LedgerJson.WriterOptions);
         _batches = manifest.Parts.Where(p => p.BatchId is not null).GroupBy(p => p.BatchId!).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
         _now = now;

@@ -35,8 +35,10 @@ public sealed class JobDraft : IDisposable
         _provider = provider;
         _stagingFolder = stagingFolder;
         JobsFolder = jobsFolder;
+        PrivateStore.Folder(Path.GetDirectoryName(stagingFolder)!);
+        PrivateStore.Folder(stagingFolder);
         _parts = new PartBuilder(stagingFolder, limits, firstIndex: 1, attempt: 1);
-        _requests = new FileStream(Path.Combine(stagingFolder, JobLedger.RequestsFile), FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16);
+        _requests = PrivateStore.Create(Path.Combine(stagingFolder, JobLedger.RequestsFile), FileMode.CreateNew);
         _requestWriter = new Utf8JsonWriter(_requests, LedgerJson.WriterOptions);
         _lineWriter = new Utf8JsonWriter(_line, LedgerJson.WriterOptions);
     }
@@ -147,7 +149,7 @@ public sealed class JobDraft : IDisposable
         var ledger = new JobLedger(_stagingFolder);
         ledger.Save(_manifest);
         var folder = Path.Combine(JobsFolder, _manifest.Id);
-        Directory.CreateDirectory(JobsFolder);
+        PrivateStore.Folder(JobsFolder);
         Directory.Move(_stagingFolder, folder);
         return new JobLedger(folder);
     }
@@ -185,8 +187,10 @@ public sealed class JobDraft : IDisposable
         if (request.Schema is { } schema && _schemas.Add(schema.Id))
         {
             var path = Path.Combine(_stagingFolder, "schemas", schema.Id + ".json");
-            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-            File.WriteAllText(path, schema.Json);
+            PrivateStore.Folder(Path.GetDirectoryName(path)!);
+            using var file = PrivateStore.Create(path, FileMode.Create);
+            var bytes = System.Text.Encoding.UTF8.GetBytes(schema.Json);
+            file.Write(bytes, 0, bytes.Length);
         }
     }
 

@@ -44,6 +44,9 @@ internal sealed class JobLedger
         }
     }
 
-    public void Save(JobManifest manifest) =>
+    public void Save(JobManifest manifest)
+    {
         AtomicFile.WriteAllBytes(ManifestPath, JsonSerializer.SerializeToUtf8Bytes(manifest, LedgerJson.Manifest));
+        PrivateStore.File(ManifestPath);
+    }
 }

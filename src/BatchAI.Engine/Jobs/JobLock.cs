@@ -29,7 +29,7 @@ internal sealed class JobLock : IDisposable
         FileStream handle;
         try
         {
-            handle = new FileStream(Path.Combine(ledger.Folder, LockFile), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1);
+            handle = PrivateStore.Create(Path.Combine(ledger.Folder, LockFile), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1);
         }
         catch (IOException)
         {
@@ -46,6 +46,7 @@ internal sealed class JobLock : IDisposable
             try
             {
                 File.WriteAllText(ownerPath, owner, new UTF8Encoding(false));
+                PrivateStore.File(ownerPath);
             }
             catch (IOException)
             {

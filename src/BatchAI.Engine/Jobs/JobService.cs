@@ -39,6 +39,13 @@ public sealed class JobService : IDisposable
         }
 
         definition.Validate();
+        if (!Directory.Exists(StorePath))
+        {
+            // A store BatchAI makes is its owner's alone; a folder the user chose that exists already keeps its
+            // permissions (its jobs/ and staging/ folders, which hold everything, are made owner-only either way).
+            PrivateStore.Folder(StorePath);
+        }
+
         var connection = definition.Connection;
         var manifest = new JobManifest
         {

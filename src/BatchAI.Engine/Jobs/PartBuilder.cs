@@ -29,7 +29,7 @@ internal sealed class PartBuilder : IDisposable
         _limits = limits;
         _nextIndex = firstIndex;
         _attempt = attempt;
-        Directory.CreateDirectory(Path.Combine(folder, "parts"));
+        PrivateStore.Folder(Path.Combine(folder, "parts"));
     }
 
     /// <summary>Parts started so far.</summary>
@@ -115,8 +115,8 @@ internal sealed class PartBuilder : IDisposable
 
             // Create, not CreateNew: a resubmission interrupted before its manifest was saved left files under these
             // names that nothing refers to; they are replaced.
-            Lines = new FileStream(linesPath, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16);
-            Ids = new StreamWriter(new FileStream(idsPath, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 14), new UTF8Encoding(false));
+            Lines = PrivateStore.Create(linesPath, FileMode.Create);
+            Ids = new StreamWriter(PrivateStore.Create(idsPath, FileMode.Create, bufferSize: 1 << 14), new UTF8Encoding(false));
         }
 
         public PartRecord Record { get; }

@@ -11,7 +11,7 @@ internal sealed class ResultAppender : IDisposable
 
     public ResultAppender(string path)
     {
-        _stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read, 1 << 16);
+        _stream = PrivateStore.Create(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read);
         DropPartialLastLine(_stream);
         _stream.Seek(0, SeekOrigin.End);
         _writer = new Utf8JsonWriter(_stream, LedgerJson.WriterOptions);

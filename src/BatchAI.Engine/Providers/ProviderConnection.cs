@@ -88,6 +88,12 @@ public sealed class ProviderConnection
             throw BatchAIException.InvalidInput("BaseUrlInvalid", $"'{text}' is not an http or https URL. Give the base URL as the provider's SDK takes it, e.g. http://127.0.0.1:8080/v1.");
         }
 
+        if (!UseEmulator && uri.Scheme == Uri.UriSchemeHttp && !IsLoopback(uri))
+        {
+            // The key travels in a header of every call: in clear text it is anyone's on the way.
+            throw BatchAIException.InvalidInput("BaseUrlInsecure", $"'{uri.GetLeftPart(UriPartial.Authority)}' is plain http to another machine, which would send the API key in clear text. Use https, or http only to this machine (127.0.0.1, ::1, localhost).");
+        }
+
         var withSlash = uri.AbsoluteUri.EndsWith("/", StringComparison.Ordinal) ? uri : new Uri(uri.AbsoluteUri + "/");
         return Provider == ProviderKind.AzureOpenAI ? AzureApiRoot(withSlash) : withSlash;
     }

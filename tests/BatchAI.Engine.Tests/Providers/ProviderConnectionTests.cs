@@ -51,4 +51,23 @@ public class ProviderConnectionTests
         Assert.Equal((ErrorKind.Authentication, "ApiKeyMissing"), (error.Kind, error.ErrorId));
         Assert.Contains("OPENAI_API_KEY", error.Message, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("http://batch-gateway.example.com/v1")]
+    [InlineData("http://10.0.0.5:8080/v1")]
+    public void PlainHttpToAnotherMachineIsRefusedBeforeAnyKeyIsSent(string baseUrl)
+    {
+        var error = Assert.Throws<BatchAIException>(() => new ProviderConnection { BaseUrl = baseUrl, ApiKey = "k" }.ResolveBaseUrl());
+
+        Assert.Equal("BaseUrlInsecure", error.ErrorId);
+        Assert.Contains("clear text", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("http://127.0.0.1:8080/v1")]
+    [InlineData("http://localhost:8080/v1")]
+    [InlineData("http://[::1]:8080/v1")]
+    [InlineData("https://batch-gateway.example.com/v1")]
+    public void HttpsAndLoopbackHttpAreAccepted(string baseUrl) =>
+        Assert.StartsWith(baseUrl, new ProviderConnection { BaseUrl = baseUrl, ApiKey = "k" }.ResolveBaseUrl().AbsoluteUri, StringComparison.Ordinal);
 }
