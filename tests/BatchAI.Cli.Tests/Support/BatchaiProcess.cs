@@ -27,14 +27,27 @@ internal static partial class BatchaiProcess
         }
 
         // A developer's real key must never reach a test.
-        info.Environment.Remove("OPENAI_API_KEY");
+        foreach (var variable in new[] { "OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GOOGLE_API_KEY", "GEMINI_API_KEY", "AZURE_OPENAI_API_KEY", "AZURE_OPENAI_ENDPOINT" })
+        {
+            info.Environment.Remove(variable);
+        }
+
         info.Environment["DOTNET_NOLOGO"] = "1";
         return info;
     }
 
-    public static async Task<CliRun> RunAsync(TimeSpan timeout, params string[] args)
+    public static Task<CliRun> RunAsync(TimeSpan timeout, params string[] args) => RunAsync(timeout, null, args);
+
+    /// <param name="environment">Variables to set for the child (a key, for instance), on top of the test's own.</param>
+    public static async Task<CliRun> RunAsync(TimeSpan timeout, IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
-        using var process = Process.Start(StartInfo(args))!;
+        var info = StartInfo(args);
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[name] = value;
+        }
+
+        using var process = Process.Start(info)!;
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
         using var cancel = new CancellationTokenSource(timeout);
