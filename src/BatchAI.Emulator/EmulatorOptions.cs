@@ -25,6 +25,9 @@ public sealed class EmulatorOptions
     public const string ExpireRateVariable = "BATCHAI_EMULATOR_EXPIRE_RATE";
     public const string SeedVariable = "BATCHAI_EMULATOR_SEED";
 
+    /// <summary>The environment variable that sets <see cref="RequiredApiKey"/> for emulators the front doors start.</summary>
+    public const string RequireKeyVariable = "BATCHAI_EMULATOR_REQUIRE_KEY";
+
     /// <summary>
     /// Options for an emulator a front door starts in process (<c>-Emulator</c>, <c>--emulator</c>): its processing
     /// time and injected faults from the BATCHAI_EMULATOR_* variables. A variable that is set but not a number in range
@@ -66,6 +69,7 @@ public sealed class EmulatorOptions
             ErrorRate = Rate(ErrorRateVariable),
             ExpireRate = Rate(ExpireRateVariable),
             Seed = seed,
+            RequiredApiKey = string.IsNullOrEmpty(environment(RequireKeyVariable)) ? null : environment(RequireKeyVariable),
         };
     }
 

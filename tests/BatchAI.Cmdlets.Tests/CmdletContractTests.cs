@@ -136,6 +136,17 @@ public class CmdletContractTests
     }
 
     [Fact]
+    public void EveryJobCmdletReadsTheKeyFromAVaultByName()
+    {
+        foreach (var type in Metadata.CmdletTypes.Where(t => t.BaseType?.Name == "JobCmdlet"))
+        {
+            var parameters = CmdletMetadata.Parameters(type).Select(p => p.Property).ToList();
+            Assert.Contains(parameters, p => p.Name == "ApiKeySecret" && p.PropertyType.FullName == "System.String");
+            Assert.Contains(parameters, p => p.Name == "Vault" && p.PropertyType.FullName == "System.String");
+        }
+    }
+
+    [Fact]
     public void SubmitChoosesAnyOfTheFourProvidersInBothParameterSets()
     {
         var provider = CmdletMetadata.Parameters(Cmdlet("SubmitAIBatchCommand")).Where(p => p.Property.Name == "Provider").ToList();

@@ -369,3 +369,53 @@ Describe 'Submit-AIBatch -Retry and Resume-AIBatch' {
         $resumed.Records.Succeeded | Should -Be 1
     }
 }
+
+Describe 'The API key from a SecretManagement vault' -Skip:(-not (Get-Module -ListAvailable -Name Microsoft.PowerShell.SecretManagement)) {
+    BeforeAll {
+        # A throwaway extension vault in TestDrive that holds one secret, so no real vault is touched.
+        $vaultRoot = Join-Path -Path $TestDrive -ChildPath 'BatchAITestVault'
+        $extension = Join-Path -Path $vaultRoot -ChildPath 'BatchAITestVault.Extension'
+        New-Item -ItemType Directory -Path $extension -Force | Out-Null
+        Set-Content -Path (Join-Path -Path $vaultRoot -ChildPath 'BatchAITestVault.psd1') -Value "@{ ModuleVersion = '1.0.0'; NestedModules = @('.\BatchAITestVault.Extension') }"
+        Set-Content -Path (Join-Path -Path $extension -ChildPath 'BatchAITestVault.Extension.psd1') -Value "@{ ModuleVersion = '1.0.0'; RootModule = 'BatchAITestVault.Extension.psm1'; FunctionsToExport = @('Get-Secret', 'Set-Secret', 'Remove-Secret', 'Get-SecretInfo', 'Test-SecretVault') }"
+        Set-Content -Path (Join-Path -Path $extension -ChildPath 'BatchAITestVault.Extension.psm1') -Value @'
+function Get-Secret { param([string] $Name, [string] $VaultName, [hashtable] $AdditionalParameters) if ($Name -eq 'batchai-test-key') { ConvertTo-SecureString -String 'sk-from-the-vault' -AsPlainText -Force } }
+function Set-Secret { param([string] $Name, [object] $Secret, [string] $VaultName, [hashtable] $AdditionalParameters) $false }
+function Remove-Secret { param([string] $Name, [string] $VaultName, [hashtable] $AdditionalParameters) $false }
+function Get-SecretInfo { param([string] $Filter, [string] $VaultName, [hashtable] $AdditionalParameters) }
+function Test-SecretVault { param([string] $VaultName, [hashtable] $AdditionalParameters) $true }
+'@
+        Import-Module -Name Microsoft.PowerShell.SecretManagement
+        Register-SecretVault -Name 'BatchAITestVault' -ModuleName $vaultRoot -AllowClobber
+        $script:PreviousRequiredKey = $env:BATCHAI_EMULATOR_REQUIRE_KEY
+        $env:BATCHAI_EMULATOR_REQUIRE_KEY = 'sk-from-the-vault'
+    }
+
+    AfterAll {
+        $env:BATCHAI_EMULATOR_REQUIRE_KEY = $script:PreviousRequiredKey
+        Unregister-SecretVault -Name 'BatchAITestVault' -ErrorAction SilentlyContinue
+    }
+
+    It 'submits with the key read from the vault' {
+        $store = New-TestStore
+        $job = [pscustomobject]@{ text = 'hello' } |
+            New-BatchRequest -Prompt 'Say {text}' -Model 'gpt-4o-mini' |
+            Submit-AIBatch -Emulator -ApiKeySecret 'batchai-test-key' -Vault 'BatchAITestVault' -Store $store -Confirm:$false
+
+        $job.Batches[0].BatchId | Should -Not -BeNullOrEmpty
+        Get-ChildItem -Path $store -Recurse -File | Select-String -SimpleMatch 'sk-from-the-vault' | Should -BeNullOrEmpty
+    }
+
+    It 'is refused by the provider without it' {
+        $store = New-TestStore
+        {
+            [pscustomobject]@{ text = 'hello' } |
+                New-BatchRequest -Prompt 'Say {text}' -Model 'gpt-4o-mini' |
+                Submit-AIBatch -Emulator -Store $store -Confirm:$false -ErrorAction Stop
+        } | Should -Throw -ErrorId 'ProviderAuthenticationFailed*'
+    }
+
+    It 'names the secret when it is not in the vault' {
+        { Get-AIBatch -ApiKeySecret 'no-such-secret' -Vault 'BatchAITestVault' -Store (New-TestStore) -ErrorAction Stop } | Should -Throw
+    }
+}

@@ -1,3 +1,4 @@
+using System.Collections.ObjectModel;
 using System.Management.Automation;
 using System.Runtime.InteropServices;
 using System.Security;
@@ -26,6 +27,16 @@ public abstract class JobCmdlet : PSCmdlet, IDisposable
     [Parameter]
     public SecureString? ApiKey { get; set; }
 
+    /// <summary>The name of a secret holding the API key in a SecretManagement vault (Microsoft.PowerShell.SecretManagement).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? ApiKeySecret { get; set; }
+
+    /// <summary>With -ApiKeySecret: the vault to read it from (default: the default vault).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Vault { get; set; }
+
     protected JobService Service => _service ??= new JobService(new JobServiceOptions
     {
         Store = Store is null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(Store),
@@ -46,15 +57,16 @@ public abstract class JobCmdlet : PSCmdlet, IDisposable
         GC.SuppressFinalize(this);
     }
 
-    /// <summary>The key as plain text for the one call that needs it; never kept.</summary>
+    /// <summary>The key as plain text for the one call that needs it (from -ApiKey, else the vault); never kept.</summary>
     protected string? PlainApiKey()
     {
-        if (ApiKey is null)
+        var key = ApiKey ?? SecretFromVault();
+        if (key is null)
         {
             return null;
         }
 
-        var pointer = Marshal.SecureStringToGlobalAllocUnicode(ApiKey);
+        var pointer = Marshal.SecureStringToGlobalAllocUnicode(key);
         try
         {
             return Marshal.PtrToStringUni(pointer);
@@ -112,6 +124,53 @@ public abstract class JobCmdlet : PSCmdlet, IDisposable
     }
 
     protected override void StopProcessing() => _stopping.Cancel();
+
+    /// <summary>
+    /// Reads -ApiKeySecret through SecretManagement's own Get-Secret (as a SecureString: the key is never plain text in
+    /// PowerShell), so whatever vault the user registered works. A missing module or secret is a clear error.
+    /// </summary>
+    private SecureString? SecretFromVault()
+    {
+        if (ApiKeySecret is null)
+        {
+            return null;
+        }
+
+        const string script = @"
+param($Name, $Vault)
+if (-not (Get-Command -Name Microsoft.PowerShell.SecretManagement\Get-Secret -ErrorAction SilentlyContinue)) {
+    throw 'Reading -ApiKeySecret needs the SecretManagement module: Install-Module Microsoft.PowerShell.SecretManagement, then Register-SecretVault.'
+}
+if ($Vault) { Microsoft.PowerShell.SecretManagement\Get-Secret -Name $Name -Vault $Vault -ErrorAction Stop }
+else { Microsoft.PowerShell.SecretManagement\Get-Secret -Name $Name -ErrorAction Stop }
+";
+        Collection<PSObject> found;
+        try
+        {
+            found = InvokeCommand.InvokeScript(script, true, System.Management.Automation.Runspaces.PipelineResultTypes.None, null, ApiKeySecret, Vault);
+        }
+        catch (RuntimeException error)
+        {
+            ThrowTerminatingError(new ErrorRecord(error, "ApiKeySecretUnavailable", ErrorCategory.ObjectNotFound, ApiKeySecret) { ErrorDetails = new ErrorDetails($"The API key secret '{ApiKeySecret}' could not be read: {error.Message}") });
+            return null; // not reached: ThrowTerminatingError always throws
+        }
+
+        return found.Count == 1 && found[0].BaseObject is SecureString secure ? secure
+            : found.Count == 1 && found[0].BaseObject is string text ? ToSecure(text)
+            : throw new PSArgumentException($"The secret '{ApiKeySecret}' is not a single string or SecureString, so it cannot be an API key.");
+    }
+
+    private static SecureString ToSecure(string text)
+    {
+        var secure = new SecureString();
+        foreach (var c in text)
+        {
+            secure.AppendChar(c);
+        }
+
+        secure.MakeReadOnly();
+        return secure;
+    }
 
     protected virtual void Dispose(bool disposing)
     {

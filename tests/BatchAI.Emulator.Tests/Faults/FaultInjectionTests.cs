@@ -220,13 +220,14 @@ public sealed class FaultInjectionTests
             [EmulatorOptions.ErrorRateVariable] = "0.05",
             [EmulatorOptions.ExpireRateVariable] = "0.2",
             [EmulatorOptions.SeedVariable] = "17",
+            [EmulatorOptions.RequireKeyVariable] = "sk-only-this",
         };
 
         var options = EmulatorOptions.FromEnvironment(n => variables.GetValueOrDefault(n));
         variables[EmulatorOptions.ErrorRateVariable] = "lots";
         var error = Assert.Throws<ArgumentException>(() => EmulatorOptions.FromEnvironment(n => variables.GetValueOrDefault(n)));
 
-        Assert.Equal((0.1, 0.05, 0.2, 17), (options.FaultRate, options.ErrorRate, options.ExpireRate, options.Seed));
+        Assert.Equal((0.1, 0.05, 0.2, 17, "sk-only-this"), (options.FaultRate, options.ErrorRate, options.ExpireRate, options.Seed, options.RequiredApiKey));
         Assert.Contains(EmulatorOptions.ErrorRateVariable, error.Message, StringComparison.Ordinal);
     }
 
