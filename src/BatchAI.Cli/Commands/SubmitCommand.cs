@@ -26,11 +26,12 @@ internal static class SubmitCommand
         var apiVersion = new Option<string?>("--api-version") { Description = "azure-openai: a dated API version (e.g. 2024-10-21) for the legacy routes; default the v1 routes. gemini: v1beta (default) or v1." };
         var batchSize = new Option<int?>("--batch-size") { Description = "At most this many requests per provider batch (default: the provider's limit, e.g. 50,000 for OpenAI)." };
         var keepFiles = new Option<bool>("--keep-provider-files") { Description = "Keep the input and output files at the provider after the results are received (default: delete them, so storage quotas do not fill up)." };
+        var skipInvalid = new Option<bool>("--skip-invalid") { Description = "Leave invalid records out and submit the rest (each left-out record is listed, and kept in the job's skipped.jsonl). By default one invalid record stops the job: nothing is sent." };
         var emulator = new Option<bool>("--emulator") { Description = "Run on the in-process emulator (no network, no key, no cost)." };
         var json = CommonOptions.Json();
         var command = new Command("submit", "Prepare requests from a file of records and submit them as batch jobs. The last line of output is the job id.")
         {
-            input, provider, model, prompt, promptColumn, system, idColumn, schema, maxTokens, temperature, name, baseUrl, apiVersion, batchSize, keepFiles, emulator, json,
+            input, provider, model, prompt, promptColumn, system, idColumn, schema, maxTokens, temperature, name, baseUrl, apiVersion, batchSize, keepFiles, skipInvalid, emulator, json,
         };
         command.SetAction((parse, cancellationToken) => CliContext.RunAsync(parse, host, async context =>
         {
@@ -57,6 +58,7 @@ internal static class SubmitCommand
                 Input = Path.GetFileName(path),
                 MaxRequestsPerBatch = parse.GetValue(batchSize),
                 KeepProviderFiles = parse.GetValue(keepFiles),
+                SkipInvalidRecords = parse.GetValue(skipInvalid),
                 Connection = new ProviderConnection
                 {
                     Provider = ProviderNames.Parse(parse.GetValue(provider)!),
@@ -76,6 +78,11 @@ internal static class SubmitCommand
             else
             {
                 context.Out.WriteLine($"Submitted {JobOutput.N(job.RequestCount)} request(s) in {job.Batches.Count} batch(es) to {ProviderNames.DisplayName(job.Provider)}{(job.Emulated ? " (in-process emulator)" : string.Empty)} as job {job}.");
+                if (job.SkippedPath is { } skipped)
+                {
+                    context.Out.WriteLine($"Left out {JobOutput.N(job.SkippedCount)} invalid record(s), listed in {skipped}");
+                }
+
                 context.Out.WriteLine($"Follow it with: batchai status {job.Id}   or wait for it: batchai wait {job.Id}");
                 context.Out.WriteLine(job.Id);
             }

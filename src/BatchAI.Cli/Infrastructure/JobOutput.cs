@@ -36,6 +36,8 @@ internal static class JobOutput
         w.WriteEndArray();
         w.WriteString("state", job.State.ToString());
         w.WriteNumber("requestCount", job.RequestCount);
+        w.WriteNumber("skipped", job.SkippedCount);
+        WriteNullable(w, "skippedList", job.SkippedPath);
         w.WriteNumber("completed", job.CompletedCount);
         w.WriteNumber("failed", job.FailedCount);
         w.WriteString("createdAt", job.CreatedAt);

@@ -44,6 +44,11 @@ public sealed class SubmitAIBatchCommand : JobCmdlet
     [Parameter(ParameterSetName = EmulatorSet)]
     public SwitchParameter KeepProviderFiles { get; set; }
 
+    /// <summary>Leave invalid requests out (each is still written as an error) and submit the rest, instead of sending nothing.</summary>
+    [Parameter(ParameterSetName = ProviderSet)]
+    [Parameter(ParameterSetName = EmulatorSet)]
+    public SwitchParameter SkipInvalid { get; set; }
+
     /// <summary>Resubmit the retryable records of the jobs given by -Id (or piped from Get-AIBatch).</summary>
     [Parameter(Mandatory = true, ParameterSetName = RetrySet)]
     public SwitchParameter Retry { get; set; }
@@ -92,6 +97,7 @@ public sealed class SubmitAIBatchCommand : JobCmdlet
             Input = "PowerShell pipeline",
             MaxRequestsPerBatch = MyInvocation.BoundParameters.ContainsKey(nameof(BatchSize)) ? BatchSize : null,
             KeepProviderFiles = KeepProviderFiles.IsPresent,
+            SkipInvalidRecords = SkipInvalid.IsPresent,
             Connection = new ProviderConnection
             {
                 Provider = Provider,

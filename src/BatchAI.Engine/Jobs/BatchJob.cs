@@ -30,6 +30,7 @@ public sealed class BatchJob
         Models = manifest.Models.ToList();
         CreatedAt = manifest.CreatedAt;
         RequestCount = manifest.RequestCount;
+        SkippedCount = manifest.SkippedCount;
         Columns = manifest.Columns.ToList();
         BaseUrl = manifest.BaseUrl;
         Emulated = manifest.Emulator;
@@ -59,6 +60,12 @@ public sealed class BatchJob
     public JobState State { get; }
 
     public long RequestCount { get; }
+
+    /// <summary>Invalid records left out at submit (the job asked to skip them); each is listed in <see cref="SkippedPath"/>.</summary>
+    public long SkippedCount { get; }
+
+    /// <summary>The list of records left out at submit, or null when none were.</summary>
+    public string? SkippedPath => SkippedCount > 0 ? Path.Combine(Folder, SkippedLog.FileName) : null;
 
     /// <summary>Requests the provider reports done (succeeded or failed on their own), over all batches.</summary>
     public long CompletedCount => Batches.Sum(b => (long)b.Completed);

@@ -28,6 +28,12 @@ public sealed class JobDefinition
     /// </summary>
     public bool KeepProviderFiles { get; set; }
 
+    /// <summary>
+    /// Leave invalid records out and submit the rest, listing each left-out record (row, field, reason) in the job's
+    /// <c>skipped.jsonl</c>. By default one invalid record stops the whole job: nothing is sent.
+    /// </summary>
+    public bool SkipInvalidRecords { get; set; }
+
     internal void Validate()
     {
         if (Name is not null && (!NamePattern.IsMatch(Name) || Name.StartsWith("job-", StringComparison.OrdinalIgnoreCase)))

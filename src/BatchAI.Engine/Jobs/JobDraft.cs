@@ -26,6 +26,7 @@ public sealed class JobDraft : IDisposable
     private readonly Utf8JsonWriter _lineWriter;
     private readonly List<RecordProblem> _rejections = [];
     private ColumnSet? _lastColumns;
+    private SkippedLog? _skipped;
     private bool _closed;
 
     internal JobDraft(JobManifest manifest, IBatchProvider provider, ProviderLimits limits, string stagingFolder, string jobsFolder)
@@ -55,6 +56,21 @@ public sealed class JobDraft : IDisposable
     /// <summary>Requests refused so far (each reported as a <see cref="RecordProblem"/>).</summary>
     public long RejectedCount { get; private set; }
 
+    /// <summary>
+    /// Whether refused records are left out and the rest submitted (each listed in the job's <c>skipped.jsonl</c>),
+    /// rather than nothing being sent. Off unless the job asked for it.
+    /// </summary>
+    public bool SkipsInvalidRecords { get; internal init; }
+
+    /// <summary>What problems with custom ids name as the field: the input's id column when the ids came from one.</summary>
+    public string IdField { get; set; } = "CustomId";
+
+    /// <summary>
+    /// Records a problem found before the request reached the draft (an unreadable row, a missing field), so a job
+    /// that skips invalid records lists it, and one that does not is refused.
+    /// </summary>
+    public void Refuse(RecordProblem problem) => Reject(problem ?? throw new ArgumentNullException(nameof(problem)));
+
     /// <summary>The provider batches the requests fill so far.</summary>
     public int PartCount => _parts.PartCount;
 
@@ -77,6 +93,11 @@ public sealed class JobDraft : IDisposable
             throw new InvalidOperationException("The draft has been submitted or discarded.");
         }
 
+        if (_provider.Check(request) is { } refused)
+        {
+            return Reject(refused);
+        }
+
         // Encode first: a request refused for its size must not claim its custom id.
         _line.SetLength(0);
         _lineWriter.Reset(_line);
@@ -89,7 +110,7 @@ public sealed class JobDraft : IDisposable
 
         if (!_ids.TryAdd(request.CustomId, request.RowNumber, out var firstRow))
         {
-            return Reject(RecordProblem.For(request.Source, "CustomId", "CustomIdDuplicate", string.Format(CultureInfo.InvariantCulture, "the custom id '{0}' was already used by row {1}", request.CustomId, firstRow)));
+            return Reject(RecordProblem.For(request.Source, IdField, "CustomIdDuplicate", string.Format(CultureInfo.InvariantCulture, "the custom id '{0}' was already used by row {1}", request.CustomId, firstRow)));
         }
 
         var part = _parts.Add(request.Model, request.CustomId, request.Schema?.Id, _line.GetBuffer(), (int)_line.Length);
@@ -121,7 +142,7 @@ public sealed class JobDraft : IDisposable
     /// </summary>
     public void ThrowIfAnyRejected()
     {
-        if (RejectedCount > 0)
+        if (RejectedCount > 0 && !SkipsInvalidRecords)
         {
             throw new InvalidRecordsException(_rejections, RejectedCount);
         }
@@ -130,7 +151,7 @@ public sealed class JobDraft : IDisposable
     /// <summary>Closes the files and moves the job into the store, where it can be submitted (and resumed) from.</summary>
     internal JobLedger Complete()
     {
-        if (RejectedCount > 0)
+        if (RejectedCount > 0 && !SkipsInvalidRecords)
         {
             Dispose();
             ThrowIfAnyRejected();
@@ -145,6 +166,7 @@ public sealed class JobDraft : IDisposable
         }
 
         Close();
+        _manifest.SkippedCount = RejectedCount;
         _manifest.Parts = _manifest.Parts.OrderBy(p => p.Index).ToList();
         var ledger = new JobLedger(_stagingFolder);
         ledger.Save(_manifest);
@@ -157,6 +179,12 @@ public sealed class JobDraft : IDisposable
     private IReadOnlyList<RecordProblem> Reject(RecordProblem problem)
     {
         RejectedCount++;
+        if (SkipsInvalidRecords)
+        {
+            _skipped ??= new SkippedLog(Path.Combine(_stagingFolder, SkippedLog.FileName));
+            _skipped.Add(problem);
+        }
+
         if (_rejections.Count < RecordSubmission.MaxProblemsKept)
         {
             _rejections.Add(problem);
@@ -197,6 +225,7 @@ public sealed class JobDraft : IDisposable
     private void Close()
     {
         _closed = true;
+        _skipped?.Dispose();
         _manifest.Parts.AddRange(_parts.Complete());
         _parts.Dispose();
         _requestWriter.Dispose();

@@ -34,6 +34,9 @@ internal sealed class JobManifest
 
     public long RequestCount { get; set; }
 
+    /// <summary>Records left out because they were invalid (the job asked to skip them); listed in skipped.jsonl.</summary>
+    public long SkippedCount { get; set; }
+
     public List<string> Models { get; set; } = [];
 
     /// <summary>Every source column, in first-seen order: the columns of the results file before ours.</summary>

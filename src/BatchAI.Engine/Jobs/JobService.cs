@@ -66,7 +66,7 @@ public sealed class JobService : IDisposable
             limits = new ProviderLimits(size, limits.MaxBytesPerBatch);
         }
 
-        return new JobDraft(manifest, provider, limits, Path.Combine(StorePath, "staging", manifest.Id), JobsFolder);
+        return new JobDraft(manifest, provider, limits, Path.Combine(StorePath, "staging", manifest.Id), JobsFolder) { SkipsInvalidRecords = definition.SkipInvalidRecords };
     }
 
     /// <summary>

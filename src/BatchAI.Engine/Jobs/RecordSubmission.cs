@@ -7,7 +7,8 @@ namespace BatchAI.Jobs;
 /// <summary>
 /// The whole first flow for a file of records: read it, make a request of each record, stream the requests into a
 /// job draft, and submit, but only when every record is good. Each bad record is reported (row, line, field) and,
-/// if there is any, nothing is sent and the draft leaves no trace.
+/// if there is any, nothing is sent and the draft leaves no trace; unless the job asked to skip invalid records,
+/// in which case the rest is submitted and the left-out ones are listed in the job's skipped.jsonl.
 /// </summary>
 public static class RecordSubmission
 {
@@ -30,10 +31,16 @@ public static class RecordSubmission
         }
 
         using var draft = service.CreateDraft(definition, reporter);
+        draft.IdField = options.IdColumn ?? draft.IdField;
         var problems = new List<RecordProblem>();
         long problemCount = 0;
-        void Report(RecordProblem problem)
+        void Report(RecordProblem problem, bool fromDraft = false)
         {
+            if (!fromDraft)
+            {
+                draft.Refuse(problem);
+            }
+
             problemCount++;
             if (problems.Count < MaxProblemsKept)
             {
@@ -71,15 +78,20 @@ public static class RecordSubmission
             {
                 foreach (var problem in draft.Add(request))
                 {
-                    Report(problem);
+                    Report(problem, fromDraft: true);
                 }
             }
         }
 
         reporter.Progress(new ProgressReport(activity, "Done", 100, completed: true));
-        if (problemCount > 0)
+        if (problemCount > 0 && !definition.SkipInvalidRecords)
         {
             throw new InvalidRecordsException(problems, problemCount);
+        }
+
+        if (problemCount > 0)
+        {
+            reporter.Warning(string.Format(CultureInfo.InvariantCulture, "{0:N0} invalid record(s) left out, as asked; each is listed with its row, field and reason in the job's {1}.", problemCount, SkippedLog.FileName));
         }
 
         return await service.SubmitAsync(draft, reporter, cancellationToken).ConfigureAwait(false);

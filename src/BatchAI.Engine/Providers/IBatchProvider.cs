@@ -13,6 +13,12 @@ internal interface IBatchProvider : IDisposable
 
     ProviderLimits Limits { get; }
 
+    /// <summary>
+    /// What this provider would refuse in <paramref name="request"/> that is valid elsewhere (Anthropic takes a
+    /// temperature up to 1, the others up to 2), found before anything is sent; null when there is nothing.
+    /// </summary>
+    RecordProblem? Check(BatchRequest request);
+
     /// <summary>Writes <paramref name="request"/> as one line of this provider's batch input (without the newline).</summary>
     void WriteRequestLine(Utf8JsonWriter writer, BatchRequest request);
 

@@ -83,7 +83,8 @@ internal sealed class CsvRecordSource : IRecordSource
                 values[i] = _reader.GetString(i);
             }
 
-            yield return RecordReadResult.Of(new SourceRecord(row, columns, values, _reader.LineNumber));
+            var record = new SourceRecord(row, columns, values, _reader.LineNumber);
+            yield return EncodingCheck.Problem(record) is { } undecodable ? RecordReadResult.Of(undecodable) : RecordReadResult.Of(record);
         }
     }
 

@@ -76,7 +76,8 @@ internal sealed class JsonlRecordSource(TextReader reader) : IRecordSource
                 }
             }
 
-            return RecordReadResult.Of(new SourceRecord(row, previous, values, line));
+            var record = new SourceRecord(row, previous, values, line);
+            return EncodingCheck.Problem(record) is { } undecodable ? RecordReadResult.Of(undecodable) : RecordReadResult.Of(record);
         }
     }
 

@@ -113,19 +113,19 @@ public sealed class EveryProviderFlowTests : IDisposable
     }
 
     [Fact]
-    public async Task ARequestAnthropicRefusesEndsErroredWithItsReasonAndIsNotRetried()
+    public void ATemperatureAnthropicDoesNotTakeIsRefusedBeforeAnythingIsSent()
     {
         var good = EngineHarness.Request(1, "claude-haiku-4-5");
         var hot = new BatchRequest("hot", good.Source, "Say something", "claude-haiku-4-5", temperature: 1.5);
+        using var draft = _harness.Service.CreateDraft(EngineHarness.Emulated(provider: ProviderKind.Anthropic), _harness.Reporter);
 
-        var job = await _harness.SubmitAsync([good, hot], provider: ProviderKind.Anthropic);
-        await _harness.WaitAsync(job.Id);
-        var (_, results) = await _harness.ReceiveAsync(job.Id);
+        var accepted = draft.Add(good);
+        var refused = Assert.Single(draft.Add(hot));
 
-        Assert.Equal(ResultStatus.Succeeded, results[0].Status);
-        var refused = results[1];
-        Assert.Equal((ResultStatus.Failed, "invalid_request_error", false), (refused.Status, refused.ErrorCode, refused.Retryable));
-        Assert.Contains("temperature", refused.ErrorMessage, StringComparison.Ordinal);
+        Assert.Empty(accepted);
+        Assert.Equal(("TemperatureOutOfRange", "Temperature"), (refused.ErrorId, refused.Field));
+        Assert.Contains("from 0 to 1; 1.5 was given", refused.Message, StringComparison.Ordinal);
+        Assert.Throws<InvalidRecordsException>(draft.ThrowIfAnyRejected);
     }
 
     public void Dispose() => _harness.Dispose();

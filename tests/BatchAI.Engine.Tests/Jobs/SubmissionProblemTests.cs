@@ -21,7 +21,7 @@ public sealed class SubmissionProblemTests : IDisposable
         Assert.Equal(
             [(2L, "CustomIdInvalid"), (3L, "PromptEmpty"), (4L, "CustomIdDuplicate"), (5L, "CsvRowRagged")],
             error.Problems.Select(p => (p.RowNumber, p.ErrorId)));
-        Assert.Equal("row 4 (line 5), field 'CustomId': the custom id 'A-1' was already used by row 1", error.Problems[2].ToString());
+        Assert.Equal("row 4 (line 5), field 'id': the custom id 'A-1' was already used by row 1", error.Problems[2].ToString());
         Assert.Equal(4, _harness.Reporter.Problems.Count);
         Assert.StartsWith("4 record(s) are invalid; nothing was submitted. First: row 2 (line 3), field 'id'", error.Message, StringComparison.Ordinal);
         Assert.Empty(_harness.Service.List());

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using BatchAI.Providers.Http;
@@ -26,6 +27,12 @@ internal sealed class AnthropicProvider(ProviderHttp http, IDisposable? owned = 
     public ProviderKind Kind => ProviderKind.Anthropic;
 
     public ProviderLimits Limits { get; init; } = DefaultLimits;
+
+    /// <summary>The Messages API takes a temperature from 0 to 1 (OpenAI and Gemini go to 2).</summary>
+    public RecordProblem? Check(BatchRequest request) =>
+        request.Temperature is > 1
+            ? RecordProblem.For(request.Source, "Temperature", "TemperatureOutOfRange", string.Format(CultureInfo.InvariantCulture, "Anthropic takes a temperature from 0 to 1; {0} was given", request.Temperature))
+            : null;
 
     public void WriteRequestLine(Utf8JsonWriter writer, BatchRequest request)
     {

@@ -34,6 +34,8 @@ internal sealed class GeminiProvider(ProviderHttp http, string apiVersion, IDisp
     /// <summary>Parts smaller than this go inline; larger ones are uploaded as a file.</summary>
     public long InlineLimit { get; init; } = MaxInlineBytes;
 
+    public RecordProblem? Check(BatchRequest request) => null;
+
     public void WriteRequestLine(Utf8JsonWriter writer, BatchRequest request)
     {
         writer.WriteStartObject();

@@ -29,6 +29,8 @@ internal sealed class OpenAIProvider(OpenAIApi api, IDisposable? owned = null, P
 
     public ProviderLimits Limits { get; init; } = DefaultLimits;
 
+    public RecordProblem? Check(BatchRequest request) => null;
+
     public void WriteRequestLine(Utf8JsonWriter writer, BatchRequest request)
     {
         writer.WriteStartObject();
