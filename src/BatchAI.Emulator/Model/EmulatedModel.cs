@@ -82,7 +82,7 @@ internal static class EmulatedModel
         var finish = "stop";
         if (maxTokens is { } max && completionTokens > max)
         {
-            content = content.Substring(0, Math.Min(content.Length, max * 4));
+            content = Cut(content, max * 4);
             completionTokens = max;
             finish = "length";
         }
@@ -91,6 +91,17 @@ internal static class EmulatedModel
     }
 
     public static int Tokens(string text) => (text.Length + 3) / 4;
+
+    /// <summary>The first <paramref name="length"/> characters, one fewer if that would split a surrogate pair (an emoji): real models never return half a character.</summary>
+    internal static string Cut(string text, int length)
+    {
+        if (length >= text.Length)
+        {
+            return text;
+        }
+
+        return text.Substring(0, length > 0 && char.IsHighSurrogate(text[length - 1]) ? length - 1 : length);
+    }
 
     /// <summary>Why the endpoint would reject this body with a 400, or null when it would accept it.</summary>
     public static RequestRejection? Validate(JsonElement body)
@@ -211,7 +222,7 @@ internal static class EmulatedModel
         var line = prompt.Replace("\r", " ").Replace("\n", " ").Trim();
         if (line.Length > 80)
         {
-            line = line.Substring(0, 80) + "…";
+            line = Cut(line, 80) + "…";
         }
 
         return "[emulated] Reply to: " + line;

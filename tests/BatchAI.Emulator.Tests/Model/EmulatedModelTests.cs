@@ -93,4 +93,11 @@ public class EmulatedModelTests
         Assert.Null(answer.Content);
         Assert.Equal(param, answer.Rejection!.Param);
     }
+
+    [Theory]
+    [InlineData("ab🎉cd", 3, "ab")]
+    [InlineData("ab🎉cd", 4, "ab🎉")]
+    [InlineData("abc", 10, "abc")]
+    public void CuttingAnAnswerNeverSplitsAnEmoji(string text, int length, string expected) =>
+        Assert.Equal(expected, EmulatedModel.Cut(text, length));
 }
