@@ -19,6 +19,7 @@ internal static class CliApp
             StatusCommands.Cancel(host),
             RecoveryCommands.Resubmit(host),
             RecoveryCommands.Resume(host),
+            RecoveryCommands.Release(host),
             EmulatorCommand.Create(host),
             DemoCommand.Create(host),
         };

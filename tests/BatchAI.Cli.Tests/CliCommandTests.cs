@@ -39,6 +39,27 @@ public sealed class CliCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task APilotSendsTheFirstRecordsAndReleaseSendsTheRest()
+    {
+        var submit = await SubmitAsync("--name", "pilot", "--pilot", "5", "--id-column", "ticket_id", "--batch-size", "5");
+        var pilotWait = await _cli.RunAsync("wait", "pilot");
+        var pilotReceive = await _cli.RunAsync("receive", "pilot", "--out", _cli.File("pilot.csv"));
+        var release = await _cli.RunAsync("release", "pilot", "--json");
+        var wait = await _cli.RunAsync("wait", "pilot");
+        var receive = await _cli.RunAsync("receive", "pilot", "--out", _cli.File("all.csv"));
+
+        Assert.True(submit.ExitCode == ExitCodes.Success, submit.ToString());
+        Assert.Contains("Pilot: 5 request(s) sent, 13 held.", submit.Out, StringComparison.Ordinal);
+        Assert.Contains("batchai release ", submit.Out, StringComparison.Ordinal);
+        Assert.True(pilotWait.ExitCode == ExitCodes.Success, pilotWait.ToString());
+        Assert.Contains("5 result(s): 5 succeeded", pilotReceive.Out, StringComparison.Ordinal);
+        Assert.Contains("13 of its records are held back", pilotReceive.Error, StringComparison.Ordinal);
+        Assert.All(JsonDocument.Parse(release.Out).RootElement.GetProperty("batches").EnumerateArray(), b => Assert.False(b.GetProperty("held").GetBoolean()));
+        Assert.True(wait.ExitCode == ExitCodes.Success, wait.ToString());
+        Assert.Contains("18 result(s): 18 succeeded", receive.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task WaitThenReceiveWritesOneRowPerRecordInInputOrder()
     {
         var id = (await SubmitAsync("--name", "t", "--id-column", "ticket_id")).LastLine;

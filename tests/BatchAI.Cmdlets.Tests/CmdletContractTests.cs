@@ -173,6 +173,20 @@ public class CmdletContractTests
     }
 
     [Fact]
+    public void SubmitCanPilotSkipAndKeepFilesAndResumeCanRelease()
+    {
+        var submit = CmdletMetadata.Parameters(Cmdlet("SubmitAIBatchCommand")).ToList();
+        string[] SetsOf(string name) => [.. submit.Where(p => p.Property.Name == name).Select(p => CmdletMetadata.SetOf(p.Parameter)).Order()];
+
+        foreach (var name in new[] { "Pilot", "SkipInvalid", "KeepProviderFiles", "BatchSize" })
+        {
+            Assert.Equal(["Emulator", "Provider"], SetsOf(name));
+        }
+
+        Assert.Contains(CmdletMetadata.Parameters(Cmdlet("ResumeAIBatchCommand")), p => p.Property.Name == "Release" && p.Property.PropertyType.Name == "SwitchParameter");
+    }
+
+    [Fact]
     public void ModelNamesTabComplete()
     {
         var model = CmdletMetadata.Parameters(Cmdlet("NewBatchRequestCommand")).Single(p => p.Property.Name == "Model").Property;

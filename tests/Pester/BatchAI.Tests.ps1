@@ -419,3 +419,32 @@ function Test-SecretVault { param([string] $VaultName, [hashtable] $AdditionalPa
         { Get-AIBatch -ApiKeySecret 'no-such-secret' -Vault 'BatchAITestVault' -Store (New-TestStore) -ErrorAction Stop } | Should -Throw
     }
 }
+
+Describe 'Submit-AIBatch -Pilot and Resume-AIBatch -Release' {
+    It 'sends the first records, lets them be received, then sends the rest of the same job' {
+        $store = New-TestStore
+        $job = Import-Csv -Path $script:Tickets -Encoding UTF8 |
+            New-BatchRequest -Prompt 'Triage: {subject}' -Model 'gpt-4o-mini' -IdColumn 'ticket_id' |
+            Submit-AIBatch -Emulator -Pilot 5 -BatchSize 5 -Name 'pilot' -Store $store -Confirm:$false
+
+        $pilot = @($job | Wait-AIBatch -Store $store | Receive-AIBatchResult -Store $store -WarningVariable held -WarningAction SilentlyContinue)
+        $released = $job | Resume-AIBatch -Release -Store $store -Confirm:$false
+        $all = @($released | Wait-AIBatch -Store $store | Receive-AIBatchResult -Store $store)
+
+        $pilot.Count | Should -Be 5
+        $held | Should -Match 'held back'
+        @($released.Batches | Where-Object { $_.Held }).Count | Should -Be 0
+        $all.Count | Should -Be @(Import-Csv -Path $script:Tickets -Encoding UTF8).Count
+    }
+
+    It 'releases nothing under -WhatIf' {
+        $store = New-TestStore
+        $job = 1..4 | ForEach-Object { [pscustomobject]@{ n = $_ } } |
+            New-BatchRequest -Prompt 'Say {n}' -Model 'gpt-4o-mini' |
+            Submit-AIBatch -Emulator -Pilot 1 -Store $store -Confirm:$false
+
+        $job | Resume-AIBatch -Release -Store $store -WhatIf
+
+        @((Get-AIBatch -Id $job.Id -Store $store -NoRefresh).Batches | Where-Object { $_.Held }).Count | Should -Be 1
+    }
+}

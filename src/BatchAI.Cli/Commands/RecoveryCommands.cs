@@ -34,6 +34,21 @@ internal static class RecoveryCommands
         return command;
     }
 
+    public static Command Release(CliHost host)
+    {
+        var job = CommonOptions.Job();
+        var json = CommonOptions.Json();
+        var command = new Command("release", "Send the rest of a pilot job (submitted with --pilot) once its first records look right.") { job, json };
+        command.SetAction((parse, cancellationToken) => CliContext.RunAsync(parse, host, async context =>
+        {
+            using var service = context.Service();
+            var released = await service.ResumeAsync(parse.GetValue(job)!, context.ApiKey, context.Reporter, cancellationToken, release: true).ConfigureAwait(false);
+            context.Out.WriteLine(parse.GetValue(json) ? JobOutput.Json(w => JobOutput.WriteJob(w, released)) : JobOutput.Text(released));
+            return ExitCodes.Success;
+        }));
+        return command;
+    }
+
     public static Command Resume(CliHost host)
     {
         var job = CommonOptions.Job();

@@ -27,11 +27,12 @@ internal static class SubmitCommand
         var batchSize = new Option<int?>("--batch-size") { Description = "At most this many requests per provider batch (default: the provider's limit, e.g. 50,000 for OpenAI)." };
         var keepFiles = new Option<bool>("--keep-provider-files") { Description = "Keep the input and output files at the provider after the results are received (default: delete them, so storage quotas do not fill up)." };
         var skipInvalid = new Option<bool>("--skip-invalid") { Description = "Leave invalid records out and submit the rest (each left-out record is listed, and kept in the job's skipped.jsonl). By default one invalid record stops the job: nothing is sent." };
+        var pilot = new Option<long?>("--pilot") { Description = "Submit only the first N records; the rest are prepared and held until you release them (batchai release <job>) after checking the pilot's results." };
         var emulator = new Option<bool>("--emulator") { Description = "Run on the in-process emulator (no network, no key, no cost)." };
         var json = CommonOptions.Json();
         var command = new Command("submit", "Prepare requests from a file of records and submit them as batch jobs. The last line of output is the job id.")
         {
-            input, provider, model, prompt, promptColumn, system, idColumn, schema, maxTokens, temperature, name, baseUrl, apiVersion, batchSize, keepFiles, skipInvalid, emulator, json,
+            input, provider, model, prompt, promptColumn, system, idColumn, schema, maxTokens, temperature, name, baseUrl, apiVersion, batchSize, keepFiles, skipInvalid, pilot, emulator, json,
         };
         command.SetAction((parse, cancellationToken) => CliContext.RunAsync(parse, host, async context =>
         {
@@ -59,6 +60,7 @@ internal static class SubmitCommand
                 MaxRequestsPerBatch = parse.GetValue(batchSize),
                 KeepProviderFiles = parse.GetValue(keepFiles),
                 SkipInvalidRecords = parse.GetValue(skipInvalid),
+                PilotSize = parse.GetValue(pilot),
                 Connection = new ProviderConnection
                 {
                     Provider = ProviderNames.Parse(parse.GetValue(provider)!),
@@ -78,6 +80,11 @@ internal static class SubmitCommand
             else
             {
                 context.Out.WriteLine($"Submitted {JobOutput.N(job.RequestCount)} request(s) in {job.Batches.Count} batch(es) to {ProviderNames.DisplayName(job.Provider)}{(job.Emulated ? " (in-process emulator)" : string.Empty)} as job {job}.");
+                if (job.Batches.Any(b => b.Held))
+                {
+                    context.Out.WriteLine($"Pilot: {JobOutput.N(job.Batches.Where(b => !b.Held).Sum(b => (long)b.Requests))} request(s) sent, {JobOutput.N(job.Batches.Where(b => b.Held).Sum(b => (long)b.Requests))} held. Check their results (batchai wait, batchai receive), then send the rest: batchai release {job.Id}");
+                }
+
                 if (job.SkippedPath is { } skipped)
                 {
                     context.Out.WriteLine($"Left out {JobOutput.N(job.SkippedCount)} invalid record(s), listed in {skipped}");

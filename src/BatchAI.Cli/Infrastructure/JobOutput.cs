@@ -62,6 +62,7 @@ internal static class JobOutput
             w.WriteStartObject();
             w.WriteNumber("index", batch.Index);
             w.WriteNumber("attempt", batch.Attempt);
+            w.WriteBoolean("held", batch.Held);
             WriteNullable(w, "batchId", batch.BatchId);
             w.WriteString("model", batch.Model);
             w.WriteString("state", batch.State.ToString());

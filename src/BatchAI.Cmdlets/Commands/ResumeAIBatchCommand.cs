@@ -21,16 +21,20 @@ public sealed class ResumeAIBatchCommand : JobCmdlet
     [ValidateNotNullOrEmpty]
     public string[] Id { get; set; } = [];
 
+    /// <summary>Also submit what a pilot (Submit-AIBatch -Pilot) held back: the rest of the job, once the pilot's results look right.</summary>
+    [Parameter]
+    public SwitchParameter Release { get; set; }
+
     protected override void ProcessRecord()
     {
         foreach (var id in Id)
         {
-            if (!ShouldProcess(id, "Submit the job's batches not yet sent and download what ended"))
+            if (!ShouldProcess(id, Release ? "Release the held rest of the pilot job, and submit it" : "Submit the job's batches not yet sent and download what ended"))
             {
                 continue;
             }
 
-            if (TryRunEngine(bridge => Service.ResumeAsync(id, PlainApiKey(), bridge, StopToken), id, out var job))
+            if (TryRunEngine(bridge => Service.ResumeAsync(id, PlainApiKey(), bridge, StopToken, Release.IsPresent), id, out var job))
             {
                 WriteObject(job);
             }

@@ -49,6 +49,12 @@ public sealed class SubmitAIBatchCommand : JobCmdlet
     [Parameter(ParameterSetName = EmulatorSet)]
     public SwitchParameter SkipInvalid { get; set; }
 
+    /// <summary>Submit only the first this-many requests; the rest are held until Resume-AIBatch -Release, after the pilot's results were checked.</summary>
+    [Parameter(ParameterSetName = ProviderSet)]
+    [Parameter(ParameterSetName = EmulatorSet)]
+    [ValidateRange(1, long.MaxValue)]
+    public long Pilot { get; set; }
+
     /// <summary>Resubmit the retryable records of the jobs given by -Id (or piped from Get-AIBatch).</summary>
     [Parameter(Mandatory = true, ParameterSetName = RetrySet)]
     public SwitchParameter Retry { get; set; }
@@ -98,6 +104,7 @@ public sealed class SubmitAIBatchCommand : JobCmdlet
             MaxRequestsPerBatch = MyInvocation.BoundParameters.ContainsKey(nameof(BatchSize)) ? BatchSize : null,
             KeepProviderFiles = KeepProviderFiles.IsPresent,
             SkipInvalidRecords = SkipInvalid.IsPresent,
+            PilotSize = MyInvocation.BoundParameters.ContainsKey(nameof(Pilot)) ? Pilot : null,
             Connection = new ProviderConnection
             {
                 Provider = Provider,

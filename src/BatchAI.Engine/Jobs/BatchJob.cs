@@ -17,6 +17,9 @@ public enum JobState
 
     /// <summary>Every batch has finished (completed, expired, canceled or failed).</summary>
     Finished,
+
+    /// <summary>A pilot's batches have finished; the rest of the job is held until it is released.</summary>
+    AwaitingRelease,
 }
 
 /// <summary>A snapshot of a job as the ledger knows it: the answer of Get-AIBatch and <c>batchai status</c>.</summary>
@@ -39,8 +42,9 @@ public sealed class BatchJob
         MaxAttempts = manifest.MaxAttempts;
         Folder = folder;
         Batches = manifest.Parts.Select(p => new ProviderBatch(p)).ToList();
-        State = Batches.Any(b => b.State == BatchState.Pending) ? JobState.Submitting
+        State = Batches.Any(b => b.State == BatchState.Pending && !b.Held) ? JobState.Submitting
             : Batches.All(b => b.State.IsFinal()) ? JobState.Finished
+            : Batches.All(b => b.State.IsFinal() || b.Held) ? JobState.AwaitingRelease
             : Batches.Any(b => b.State == BatchState.Canceling) || manifest.CancelRequestedAt is not null ? JobState.Canceling
             : JobState.Running;
     }
@@ -81,7 +85,7 @@ public sealed class BatchJob
     public int MaxAttempts { get; }
 
     /// <summary>How many batches are in each state, e.g. "2 Completed, 1 Running".</summary>
-    public string BatchSummary => string.Join(", ", Batches.GroupBy(b => b.State).OrderBy(g => g.Key).Select(g => g.Count().ToString(CultureInfo.InvariantCulture) + " " + g.Key));
+    public string BatchSummary => string.Join(", ", Batches.GroupBy(b => b.Held ? "Held" : b.State.ToString()).OrderBy(g => g.Key == "Held" ? int.MaxValue : (int)Enum.Parse(typeof(BatchState), g.Key)).Select(g => g.Count().ToString(CultureInfo.InvariantCulture) + " " + g.Key));
 
     public IReadOnlyList<string> Columns { get; }
 
@@ -104,6 +108,7 @@ public sealed class ProviderBatch
     {
         Index = part.Index;
         Attempt = part.Attempt;
+        Held = part.Held;
         BatchId = part.BatchId;
         Model = part.Model;
         State = part.State;
@@ -120,6 +125,9 @@ public sealed class ProviderBatch
 
     /// <summary>1 for the job's first submission; 2 and up for resubmissions of its retryable records.</summary>
     public int Attempt { get; }
+
+    /// <summary>Held back by a pilot until the job is released.</summary>
+    public bool Held { get; }
 
     public string? BatchId { get; }
 

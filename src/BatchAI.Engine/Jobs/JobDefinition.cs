@@ -34,11 +34,22 @@ public sealed class JobDefinition
     /// </summary>
     public bool SkipInvalidRecords { get; set; }
 
+    /// <summary>
+    /// A pilot: submit only the first this-many records; the rest of the job is prepared and held until it is
+    /// released (batchai release, Resume-AIBatch -Release) after a person has looked at the pilot's results.
+    /// </summary>
+    public long? PilotSize { get; set; }
+
     internal void Validate()
     {
         if (Name is not null && (!NamePattern.IsMatch(Name) || Name.StartsWith("job-", StringComparison.OrdinalIgnoreCase)))
         {
             throw BatchAIException.InvalidInput("JobNameInvalid", $"'{Name}' cannot name a job: use 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit, and not starting with 'job-' (that is how job ids start).");
+        }
+
+        if (PilotSize is < 1)
+        {
+            throw BatchAIException.InvalidInput("PilotSizeInvalid", $"A pilot needs at least one record, not {PilotSize}.");
         }
 
         if (MaxRequestsPerBatch is < 1)

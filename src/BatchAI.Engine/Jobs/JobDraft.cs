@@ -62,6 +62,9 @@ public sealed class JobDraft : IDisposable
     /// </summary>
     public bool SkipsInvalidRecords { get; internal init; }
 
+    /// <summary>With a pilot: how many requests go out first; the rest are held until the job is released.</summary>
+    public long? PilotSize { get; internal init; }
+
     /// <summary>What problems with custom ids name as the field: the input's id column when the ids came from one.</summary>
     public string IdField { get; set; } = "CustomId";
 
@@ -111,6 +114,11 @@ public sealed class JobDraft : IDisposable
         if (!_ids.TryAdd(request.CustomId, request.RowNumber, out var firstRow))
         {
             return Reject(RecordProblem.For(request.Source, IdField, "CustomIdDuplicate", string.Format(CultureInfo.InvariantCulture, "the custom id '{0}' was already used by row {1}", request.CustomId, firstRow)));
+        }
+
+        if (PilotSize is { } pilot && _manifest.RequestCount == pilot)
+        {
+            _parts.HoldFromHere();
         }
 
         var part = _parts.Add(request.Model, request.CustomId, request.Schema?.Id, _line.GetBuffer(), (int)_line.Length);

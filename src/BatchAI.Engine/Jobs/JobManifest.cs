@@ -69,6 +69,9 @@ internal sealed class PartRecord
     /// <summary>1 for the job's first submission; each resubmission of retryable requests adds one.</summary>
     public int Attempt { get; set; } = 1;
 
+    /// <summary>Held back by a pilot: not submitted until the job is released.</summary>
+    public bool Held { get; set; }
+
     /// <summary>The part's request lines, relative to the job folder (its custom ids, in order, beside it as <c>.ids</c>).</summary>
     public string File { get; set; } = string.Empty;
 

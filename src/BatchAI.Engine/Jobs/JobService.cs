@@ -66,7 +66,7 @@ public sealed class JobService : IDisposable
             limits = new ProviderLimits(size, limits.MaxBytesPerBatch);
         }
 
-        return new JobDraft(manifest, provider, limits, Path.Combine(StorePath, "staging", manifest.Id), JobsFolder) { SkipsInvalidRecords = definition.SkipInvalidRecords };
+        return new JobDraft(manifest, provider, limits, Path.Combine(StorePath, "staging", manifest.Id), JobsFolder) { SkipsInvalidRecords = definition.SkipInvalidRecords, PilotSize = definition.PilotSize };
     }
 
     /// <summary>
@@ -208,8 +208,9 @@ public sealed class JobService : IDisposable
                 var snapshots = watched.Select(w => new BatchJob(w.Manifest, w.Ledger.Folder)).ToList();
                 var batches = snapshots.SelectMany(j => j.Batches).ToList();
                 var finished = batches.Count(b => b.State.IsFinal());
+                var awaited = batches.Count(b => !b.Held); // a pilot's held batches are not waited for: they wait for a release
                 reporter.Progress(new ProgressReport(activity, snapshots.Count == 1 ? Describe(snapshots[0]) : Describe(snapshots), Percent(snapshots)));
-                if (finished == batches.Count || (options.Any && finished > 0))
+                if (finished == awaited || (options.Any && finished > 0))
                 {
                     return snapshots.Select(j => new WaitOutcome(j, timedOut: false)).ToList();
                 }
@@ -218,7 +219,7 @@ public sealed class JobService : IDisposable
                 if (options.Timeout is { } timeout && elapsed >= timeout)
                 {
                     reporter.Verbose(string.Format(CultureInfo.InvariantCulture, "Stopped waiting after {0:0} s; unfinished jobs go on at the provider.", elapsed.TotalSeconds));
-                    return snapshots.Select(j => new WaitOutcome(j, timedOut: j.State != JobState.Finished)).ToList();
+                    return snapshots.Select(j => new WaitOutcome(j, timedOut: j.State is not (JobState.Finished or JobState.AwaitingRelease))).ToList();
                 }
 
                 var delay = options.Timeout is { } limit && limit - elapsed < interval ? limit - elapsed : interval;
@@ -298,9 +299,16 @@ public sealed class JobService : IDisposable
             using var results = File.Exists(ledger.ResultsPath) ? new RandomAccessLines(ledger.ResultsPath) : null;
             using var errors = new ErrorLog(ledger, manifest, Clock.UtcNow);
             long joined = 0;
+            long heldBack = 0;
             foreach (var request in RequestFile.Read(ledger.RequestsPath))
             {
                 cancellationToken.ThrowIfCancellationRequested();
+                if (parts.TryGetValue(request.Part, out var waiting) && waiting.Held)
+                {
+                    heldBack++; // after a pilot, only its records have results to review
+                    continue;
+                }
+
                 var line = results is not null && index.TryGetValue(request.CustomId, out var offset) ? ResultFile.Parse(results.ReadAt(offset)) : null;
                 var result = ResultJoiner.Join(request, line, parts.TryGetValue(request.Part, out var part) ? part : null);
                 counts[(int)result.Status]++;
@@ -313,6 +321,11 @@ public sealed class JobService : IDisposable
             }
 
             errors.Complete();
+            if (heldBack > 0)
+            {
+                reporter.Warning(string.Format(CultureInfo.InvariantCulture, "Job {0} is a pilot: {1:N0} of its records are held back and not in these results. When the pilot looks right, release them: batchai release {2}, or Resume-AIBatch -Release.", Label(manifest), heldBack, manifest.Id));
+            }
+
             if (errors.Count > 0)
             {
                 reporter.Verbose(string.Format(CultureInfo.InvariantCulture, "Job {0}: {1:N0} record(s) did not succeed; each is described in {2}.", manifest.Id, errors.Count, errors.Path));
@@ -381,16 +394,31 @@ public sealed class JobService : IDisposable
     }
 
     /// <summary>
-    /// Picks a job up where an interrupted run left it: submits the batches not submitted yet (finding, where the
+    /// Picks a job up where an interrupted run left it (or releases a pilot): submits the batches not submitted yet (finding, where the
     /// provider allows, one that was created before the interruption rather than creating it twice), asks after the
     /// running ones, and downloads the results of those that ended. Never waits.
     /// </summary>
-    public async Task<BatchJob> ResumeAsync(string idOrName, string? apiKey, IEngineReporter reporter, CancellationToken cancellationToken)
+    /// <param name="release">Also submit the batches a pilot held back.</param>
+    public async Task<BatchJob> ResumeAsync(string idOrName, string? apiKey, IEngineReporter reporter, CancellationToken cancellationToken, bool release = false)
     {
         reporter ??= NullReporter.Instance;
         var ledger = Resolve(idOrName);
-        using var held = Lock(ledger, ledger.Load(), "resume");
+        using var held = Lock(ledger, ledger.Load(), release ? "release" : "resume");
         var manifest = ledger.Load();
+        if (release)
+        {
+            var released = manifest.Parts.Where(p => p.Held).ToList();
+            foreach (var part in released)
+            {
+                part.Held = false;
+            }
+
+            ledger.Save(manifest);
+            reporter.Verbose(released.Count == 0
+                ? $"Job {manifest.Id} holds nothing back: there is nothing to release."
+                : string.Format(CultureInfo.InvariantCulture, "Job {0}: released {1} held batch(es), {2:N0} request(s).", manifest.Id, released.Count, released.Sum(p => (long)p.Requests)));
+        }
+
         using var provider = CreateProvider(manifest.Connection(apiKey), reporter);
         await SubmitPendingPartsAsync(ledger, manifest, provider, reporter, cancellationToken).ConfigureAwait(false);
         await RefreshAsync(ledger, manifest, provider, cancellationToken).ConfigureAwait(false);
@@ -490,7 +518,7 @@ public sealed class JobService : IDisposable
 
     private static void RequireSubmitted(JobManifest manifest)
     {
-        var pending = manifest.Parts.Count(p => p.BatchId is null && p.State == BatchState.Pending);
+        var pending = manifest.Parts.Count(p => p.BatchId is null && p.State == BatchState.Pending && !p.Held);
         if (pending > 0)
         {
             throw new BatchAIException(ErrorKind.Conflict, "JobNotSubmitted", string.Format(CultureInfo.InvariantCulture, "Job {0}: {1} of its {2} batch(es) were never submitted (the submit was interrupted).", Label(manifest), pending, manifest.Parts.Count));
@@ -499,7 +527,7 @@ public sealed class JobService : IDisposable
 
     private static void RequireFinished(JobManifest manifest)
     {
-        var running = manifest.Parts.Where(p => !p.State.IsFinal()).ToList();
+        var running = manifest.Parts.Where(p => !p.State.IsFinal() && !p.Held).ToList();
         if (running.Count > 0)
         {
             var states = string.Join(", ", running.GroupBy(p => p.State).Select(g => g.Count().ToString(CultureInfo.InvariantCulture) + " " + g.Key));
@@ -514,7 +542,7 @@ public sealed class JobService : IDisposable
         var submitted = manifest.Parts.Count(p => p.BatchId is not null);
         try
         {
-            foreach (var part in manifest.Parts.Where(p => p.BatchId is null && p.State == BatchState.Pending))
+            foreach (var part in manifest.Parts.Where(p => p.BatchId is null && p.State == BatchState.Pending && !p.Held))
             {
                 reporter.Progress(new ProgressReport(activity, string.Format(CultureInfo.InvariantCulture, "batch {0} of {1}: {2:N0} requests, {3}", part.Index, total, part.Requests, Formatting.Bytes(part.Bytes)), submitted * 100 / total));
                 var submission = new PartSubmission

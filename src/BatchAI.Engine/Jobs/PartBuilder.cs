@@ -19,6 +19,7 @@ internal sealed class PartBuilder : IDisposable
     private readonly Dictionary<string, OpenPart> _open = new(StringComparer.Ordinal);
     private readonly List<PartRecord> _finished = [];
     private int _nextIndex;
+    private bool _holding;
 
     /// <param name="folder">The job (or staging) folder; parts go under its <c>parts/</c>.</param>
     /// <param name="firstIndex">The index of the first part this builder starts.</param>
@@ -52,6 +53,21 @@ internal sealed class PartBuilder : IDisposable
         part.Record.Requests++;
         part.Record.Bytes += count + 1;
         return part.Record;
+    }
+
+    /// <summary>
+    /// Closes the parts filled so far; the parts started from now on are held (a pilot: the first records go out,
+    /// the rest waits for a release).
+    /// </summary>
+    public void HoldFromHere()
+    {
+        foreach (var part in _open.Values)
+        {
+            Finish(part);
+        }
+
+        _open.Clear();
+        _holding = true;
     }
 
     /// <summary>Flushes every part to disk and returns them all, in index order.</summary>
@@ -94,7 +110,7 @@ internal sealed class PartBuilder : IDisposable
 
         // One model per batch: OpenAI does not document mixing models in a batch, and Azure rejects it.
         var index = _nextIndex++;
-        var record = new PartRecord { Index = index, Attempt = _attempt, Model = model, File = string.Format(CultureInfo.InvariantCulture, "parts/part-{0:0000}.jsonl", index) };
+        var record = new PartRecord { Index = index, Attempt = _attempt, Held = _holding, Model = model, File = string.Format(CultureInfo.InvariantCulture, "parts/part-{0:0000}.jsonl", index) };
         part = new OpenPart(record, Path.Combine(_folder, record.File), Path.Combine(_folder, IdsFile(record)));
         _open[model] = part;
         return part;
