@@ -25,6 +25,7 @@
         'Receive-AIBatchResult'
         'Stop-AIBatch'
         'Resume-AIBatch'
+        'Get-AIBatchRecord'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

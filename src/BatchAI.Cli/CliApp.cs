@@ -14,6 +14,7 @@ internal static class CliApp
             SubmitCommand.Create(host),
             StatusCommands.Status(host),
             StatusCommands.List(host),
+            StatusCommands.Records(host),
             WaitCommand.Create(host),
             ReceiveCommand.Create(host),
             StatusCommands.Cancel(host),

@@ -57,6 +57,13 @@ public sealed class CliCommandTests : IDisposable
         Assert.All(JsonDocument.Parse(release.Out).RootElement.GetProperty("batches").EnumerateArray(), b => Assert.False(b.GetProperty("held").GetBoolean()));
         Assert.True(wait.ExitCode == ExitCodes.Success, wait.ToString());
         Assert.Contains("18 result(s): 18 succeeded", receive.Out, StringComparison.Ordinal);
+        var records = await _cli.RunAsync("records", "pilot", "--json", "--state", "succeeded");
+        var lines = records.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        Assert.Equal(18, lines.Count);
+        Assert.All(lines, l => Assert.Equal(("Succeeded", 1), (l.GetProperty("state").GetString(), l.GetProperty("attempts").GetInt32())));
+        var table = await _cli.RunAsync("records", "pilot", "--state", "nonsense");
+        Assert.Equal(ExitCodes.InvalidInput, table.ExitCode);
+        Assert.Contains("not a record state", table.Error, StringComparison.Ordinal);
     }
 
     [Fact]

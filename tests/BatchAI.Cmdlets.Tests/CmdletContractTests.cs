@@ -15,7 +15,7 @@ public class CmdletContractTests
     public void TheModuleHasTheCmdletsOfThePipelineAndOfRecovery()
     {
         Assert.Equal(
-            ["Get-AIBatch", "New-BatchRequest", "Receive-AIBatchResult", "Resume-AIBatch", "Stop-AIBatch", "Submit-AIBatch", "Wait-AIBatch"],
+            ["Get-AIBatch", "Get-AIBatchRecord", "New-BatchRequest", "Receive-AIBatchResult", "Resume-AIBatch", "Stop-AIBatch", "Submit-AIBatch", "Wait-AIBatch"],
             Metadata.CmdletTypes.Select(CmdletMetadata.CmdletName).Order());
     }
 
@@ -65,6 +65,7 @@ public class CmdletContractTests
     [InlineData("ResumeAIBatchCommand", true)]
     [InlineData("NewBatchRequestCommand", false)]
     [InlineData("GetAIBatchCommand", false)]
+    [InlineData("GetAIBatchRecordCommand", false)]
     [InlineData("WaitAIBatchCommand", false)]
     [InlineData("ReceiveAIBatchResultCommand", false)]
     public void WhatSpendsMoneyOrChangesStateSupportsShouldProcess(string className, bool expected)
@@ -105,7 +106,7 @@ public class CmdletContractTests
     [Fact]
     public void JobCmdletsAddressJobsByIdFromThePipelineByPropertyName()
     {
-        foreach (var className in new[] { "GetAIBatchCommand", "WaitAIBatchCommand", "ReceiveAIBatchResultCommand", "StopAIBatchCommand", "ResumeAIBatchCommand", "SubmitAIBatchCommand" })
+        foreach (var className in new[] { "GetAIBatchCommand", "WaitAIBatchCommand", "ReceiveAIBatchResultCommand", "StopAIBatchCommand", "ResumeAIBatchCommand", "SubmitAIBatchCommand", "GetAIBatchRecordCommand" })
         {
             var id = CmdletMetadata.Parameters(Cmdlet(className)).Single(p => p.Property.Name == "Id").Parameter;
             Assert.True(CmdletMetadata.Named<bool>(id, "ValueFromPipelineByPropertyName"), className);

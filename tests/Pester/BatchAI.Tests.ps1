@@ -448,3 +448,22 @@ Describe 'Submit-AIBatch -Pilot and Resume-AIBatch -Release' {
         @((Get-AIBatch -Id $job.Id -Store $store -NoRefresh).Batches | Where-Object { $_.Held }).Count | Should -Be 1
     }
 }
+
+Describe 'Get-AIBatchRecord' {
+    It 'lists every record of a job with its state, and filters by state' {
+        $store = New-TestStore
+        $job = Import-Csv -Path $script:Tickets -Encoding UTF8 |
+            New-BatchRequest -Prompt 'Triage: {subject}' -Model 'gpt-4o-mini' -IdColumn 'ticket_id' |
+            Submit-AIBatch -Emulator -Store $store -Confirm:$false |
+            Wait-AIBatch -Store $store
+        $null = $job | Receive-AIBatchResult -Store $store
+
+        $records = @($job | Get-AIBatchRecord -Store $store)
+        $failed = @(Get-AIBatchRecord -Id $job.Id -State Failed -Store $store)
+
+        $records.Count | Should -Be @(Import-Csv -Path $script:Tickets -Encoding UTF8).Count
+        $records.State | Sort-Object -Unique | Should -Be 'Succeeded'
+        $failed.Count | Should -Be 0
+        ($records | Format-Table | Out-String) | Should -Match 'CustomId'
+    }
+}

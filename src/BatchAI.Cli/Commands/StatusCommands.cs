@@ -22,6 +22,46 @@ internal static class StatusCommands
         return command;
     }
 
+    public static Command Records(CliHost host)
+    {
+        var job = CommonOptions.Job();
+        var json = CommonOptions.Json();
+        var state = new Option<string[]>("--state") { Description = "Only records in these states: pending, submitted, succeeded, failed, expired, canceled.", AllowMultipleArgumentsPerToken = true };
+        var command = new Command("records", "List a job's records as the store knows them (no provider calls): state, batch, attempts, error. --json writes one JSON object per line.") { job, state, json };
+        command.SetAction(parse => CliContext.RunAsync(parse, host, context =>
+        {
+            var states = new List<Jobs.RecordState>();
+            foreach (var name in parse.GetValue(state) ?? [])
+            {
+                states.Add(Enum.TryParse<Jobs.RecordState>(name, ignoreCase: true, out var parsed) && Enum.IsDefined(parsed)
+                    ? parsed
+                    : throw BatchAIException.InvalidInput("RecordStateUnknown", $"'{name}' is not a record state; use pending, submitted, succeeded, failed, expired or canceled."));
+            }
+
+            using var service = context.Service();
+            var records = service.Records(parse.GetValue(job)!, states);
+            if (parse.GetValue(json))
+            {
+                foreach (var record in records)
+                {
+                    context.Out.WriteLine(JobOutput.Json(w => JobOutput.WriteRecord(w, record), indented: false));
+                }
+            }
+            else
+            {
+                foreach (var line in JobOutput.Table(
+                    ["CUSTOM_ID", "STATE", "BATCH", "ATTEMPTS", "RETRYABLE", "ERROR"],
+                    records.Select(r => new[] { r.CustomId, r.State.ToString() + (r.Held ? " (held)" : string.Empty), r.Batch.ToString(CultureInfo.InvariantCulture), r.Attempts.ToString(CultureInfo.InvariantCulture), r.Retryable ? "yes" : string.Empty, r.ErrorCode is null ? string.Empty : r.ErrorCode + ": " + r.ErrorMessage })))
+                {
+                    context.Out.WriteLine(line);
+                }
+            }
+
+            return Task.FromResult(ExitCodes.Success);
+        }));
+        return command;
+    }
+
     public static Command List(CliHost host)
     {
         var json = CommonOptions.Json();

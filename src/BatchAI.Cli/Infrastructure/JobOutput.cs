@@ -10,10 +10,10 @@ internal static class JobOutput
 {
     private static readonly JsonWriterOptions JsonOptions = new() { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    public static string Json(Action<Utf8JsonWriter> write)
+    public static string Json(Action<Utf8JsonWriter> write, bool indented = true)
     {
         using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer, JsonOptions))
+        using (var writer = new Utf8JsonWriter(buffer, indented ? JsonOptions : JsonOptions with { Indented = false }))
         {
             write(writer);
         }
@@ -82,6 +82,21 @@ internal static class JobOutput
 
         w.WriteEndArray();
         extra?.Invoke(w);
+        w.WriteEndObject();
+    }
+
+    public static void WriteRecord(Utf8JsonWriter w, JobRecord record)
+    {
+        w.WriteStartObject();
+        w.WriteString("customId", record.CustomId);
+        w.WriteString("state", record.State.ToString());
+        w.WriteNumber("batch", record.Batch);
+        WriteNullable(w, "batchId", record.BatchId);
+        w.WriteBoolean("held", record.Held);
+        w.WriteNumber("attempts", record.Attempts);
+        w.WriteBoolean("retryable", record.Retryable);
+        WriteNullable(w, "errorCode", record.ErrorCode);
+        WriteNullable(w, "errorMessage", record.ErrorMessage);
         w.WriteEndObject();
     }
 

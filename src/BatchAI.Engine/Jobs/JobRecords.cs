@@ -82,6 +82,48 @@ public sealed class RecordCounts
     }
 }
 
+/// <summary>One record of a job as the ledger knows it: Get-AIBatchRecord and <c>batchai records</c>.</summary>
+public sealed class JobRecord
+{
+    internal JobRecord(RecordStatus status)
+    {
+        CustomId = status.CustomId;
+        State = status.State;
+        Batch = status.Part.Index;
+        BatchId = status.Part.BatchId;
+        Held = status.Part.Held;
+        Attempts = status.Attempts;
+        Retryable = status.CanRetry;
+        ErrorCode = status.State is RecordState.Pending or RecordState.Submitted ? null : status.Result?.ErrorCode;
+        ErrorMessage = status.State is RecordState.Pending or RecordState.Submitted ? null : status.Result?.ErrorMessage;
+    }
+
+    public string CustomId { get; }
+
+    public RecordState State { get; }
+
+    /// <summary>The job's batch (part) the record was last sent in, numbered from 1.</summary>
+    public int Batch { get; }
+
+    /// <summary>The provider's id of that batch, once submitted.</summary>
+    public string? BatchId { get; }
+
+    /// <summary>Held back by a pilot until the job is released.</summary>
+    public bool Held { get; }
+
+    /// <summary>How many times the record was sent (or prepared to be).</summary>
+    public int Attempts { get; }
+
+    /// <summary>Whether a resubmit would send it again.</summary>
+    public bool Retryable { get; }
+
+    public string? ErrorCode { get; }
+
+    public string? ErrorMessage { get; }
+
+    public override string ToString() => CustomId + " " + State;
+}
+
 /// <summary>A line of a part's id list.</summary>
 internal sealed class PartEntry(string id, string? schemaId)
 {

@@ -110,6 +110,23 @@ public sealed class JobService : IDisposable
         return new BatchJob(manifest, ledger.Folder);
     }
 
+    /// <summary>
+    /// Every record of the job as the ledger last recorded it (no provider calls): its state, the batch it is in, its
+    /// attempts and its error; only those in <paramref name="states"/> when given. Streamed, part by part.
+    /// </summary>
+    public IEnumerable<JobRecord> Records(string idOrName, IReadOnlyCollection<RecordState>? states = null)
+    {
+        var ledger = Resolve(idOrName);
+        var manifest = ledger.Load();
+        foreach (var record in JobRecords.Read(ledger, manifest))
+        {
+            if (states is null || states.Count == 0 || states.Contains(record.State))
+            {
+                yield return new JobRecord(record);
+            }
+        }
+    }
+
     /// <summary>Every job in the store, newest first, as the ledger knows them.</summary>
     public IReadOnlyList<BatchJob> List()
     {

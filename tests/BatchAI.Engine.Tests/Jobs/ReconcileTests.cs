@@ -45,6 +45,11 @@ public sealed class ReconcileTests : IDisposable
         Assert.Equal((200L, 0L, 0L, permanent.Count), (counts.Total, counts.Retryable, counts.Pending + counts.Submitted, (int)counts.Failed));
         Assert.Equal(summary.Succeeded, counts.Succeeded);
         Assert.True(_harness.Service.Get(job.Id).Batches.Count > 5);
+        var records = _harness.Service.Records(job.Id).ToDictionary(r => r.CustomId);
+        Assert.Equal(200, records.Count);
+        Assert.All(results, r => Assert.Equal((r.Status.ToString(), r.BatchId, r.ErrorCode), (records[r.CustomId].State.ToString(), records[r.CustomId].BatchId, records[r.CustomId].ErrorCode)));
+        Assert.Contains(records.Values, r => r.Attempts > 1);
+        Assert.Equal(permanent.Count, _harness.Service.Records(job.Id, [RecordState.Failed]).Count());
     }
 
     [Fact]
