@@ -229,14 +229,14 @@ public sealed class JobService : IDisposable
                 reporter.Progress(new ProgressReport(activity, snapshots.Count == 1 ? Describe(snapshots[0]) : Describe(snapshots), Percent(snapshots)));
                 if (finished == awaited || (options.Any && finished > 0))
                 {
-                    return snapshots.Select(j => new WaitOutcome(j, timedOut: false)).ToList();
+                    return CountRecords(watched).Select(j => new WaitOutcome(j, timedOut: false)).ToList();
                 }
 
                 var elapsed = Clock.UtcNow - start;
                 if (options.Timeout is { } timeout && elapsed >= timeout)
                 {
                     reporter.Verbose(string.Format(CultureInfo.InvariantCulture, "Stopped waiting after {0:0} s; unfinished jobs go on at the provider.", elapsed.TotalSeconds));
-                    return snapshots.Select(j => new WaitOutcome(j, timedOut: j.State is not (JobState.Finished or JobState.AwaitingRelease))).ToList();
+                    return CountRecords(watched).Select(j => new WaitOutcome(j, timedOut: j.State is not (JobState.Finished or JobState.AwaitingRelease))).ToList();
                 }
 
                 var delay = options.Timeout is { } limit && limit - elapsed < interval ? limit - elapsed : interval;
@@ -494,6 +494,18 @@ public sealed class JobService : IDisposable
         {
             reporter.Progress(new ProgressReport(activity, "Done", 100, completed: true));
         }
+    }
+
+    /// <summary>Records the jobs' per-record counts as they now stand, and returns the jobs.</summary>
+    private static List<BatchJob> CountRecords(List<(JobLedger Ledger, JobManifest Manifest)> jobs)
+    {
+        foreach (var (ledger, manifest) in jobs)
+        {
+            manifest.Records = JobRecords.Count(ledger, manifest);
+            ledger.Save(manifest);
+        }
+
+        return jobs.Select(j => new BatchJob(j.Manifest, j.Ledger.Folder)).ToList();
     }
 
     /// <summary>How far the provider's clock may be behind ours when looking for a batch created before an interruption.</summary>
