@@ -26,6 +26,7 @@
         'Stop-AIBatch'
         'Resume-AIBatch'
         'Get-AIBatchRecord'
+        'Test-AIStepUrgency'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -21,6 +21,7 @@ internal static class CliApp
             RecoveryCommands.Resubmit(host),
             RecoveryCommands.Resume(host),
             RecoveryCommands.Release(host),
+            UrgencyCommand.Create(host),
             EmulatorCommand.Create(host),
             DemoCommand.Create(host),
         };

@@ -67,6 +67,38 @@ public sealed class CliCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task UrgencyTurnsTheStepsFileIntoARoutingTable()
+    {
+        var steps = Path.Combine(AppContext.BaseDirectory, "samples", "steps.csv");
+
+        var json = await _cli.RunAsync("urgency", "--input", steps, "--json");
+        var table = await _cli.RunAsync("urgency", "--input", steps);
+
+        Assert.True(json.ExitCode == ExitCodes.Success, json.ToString());
+        var verdicts = JsonDocument.Parse(json.Out).RootElement.EnumerateArray().ToList();
+        Assert.Equal(
+            ["realtime", "realtime", "realtime", "realtime", "batch", "batch", "batch", "batch", "batch"],
+            verdicts.Select(v => v.GetProperty("lane").GetString()));
+        Assert.Equal("Live chatbot reply", verdicts[0].GetProperty("step").GetString());
+        Assert.All(verdicts, v => Assert.False(string.IsNullOrEmpty(v.GetProperty("reason").GetString())));
+        Assert.Contains("does not change this", verdicts[4].GetProperty("reason").GetString(), StringComparison.Ordinal);
+        Assert.StartsWith("STEP", table.Out, StringComparison.Ordinal);
+        Assert.Contains("Classify the support backlog", table.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task UrgencyTakesOneStepAsOptionsAndNamesTheFieldItCannotRead()
+    {
+        var one = await _cli.RunAsync("urgency", "--step", "Reply in chat", "--person-waiting", "yes", "--json");
+        var bad = await _cli.RunAsync("urgency", "--step", "x", "--trigger", "cron");
+
+        var verdict = Assert.Single(JsonDocument.Parse(one.Out).RootElement.EnumerateArray());
+        Assert.Equal(("realtime", true), (verdict.GetProperty("lane").GetString(), verdict.GetProperty("useRealtime").GetBoolean()));
+        Assert.Equal(ExitCodes.InvalidInput, bad.ExitCode);
+        Assert.Contains("Trigger: 'cron' is not a trigger", bad.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task WaitThenReceiveWritesOneRowPerRecordInInputOrder()
     {
         var id = (await SubmitAsync("--name", "t", "--id-column", "ticket_id")).LastLine;

@@ -15,7 +15,7 @@ public class CmdletContractTests
     public void TheModuleHasTheCmdletsOfThePipelineAndOfRecovery()
     {
         Assert.Equal(
-            ["Get-AIBatch", "Get-AIBatchRecord", "New-BatchRequest", "Receive-AIBatchResult", "Resume-AIBatch", "Stop-AIBatch", "Submit-AIBatch", "Wait-AIBatch"],
+            ["Get-AIBatch", "Get-AIBatchRecord", "New-BatchRequest", "Receive-AIBatchResult", "Resume-AIBatch", "Stop-AIBatch", "Submit-AIBatch", "Test-AIStepUrgency", "Wait-AIBatch"],
             Metadata.CmdletTypes.Select(CmdletMetadata.CmdletName).Order());
     }
 
@@ -66,6 +66,7 @@ public class CmdletContractTests
     [InlineData("NewBatchRequestCommand", false)]
     [InlineData("GetAIBatchCommand", false)]
     [InlineData("GetAIBatchRecordCommand", false)]
+    [InlineData("TestAIStepUrgencyCommand", false)]
     [InlineData("WaitAIBatchCommand", false)]
     [InlineData("ReceiveAIBatchResultCommand", false)]
     public void WhatSpendsMoneyOrChangesStateSupportsShouldProcess(string className, bool expected)
@@ -185,6 +186,21 @@ public class CmdletContractTests
         }
 
         Assert.Contains(CmdletMetadata.Parameters(Cmdlet("ResumeAIBatchCommand")), p => p.Property.Name == "Release" && p.Property.PropertyType.Name == "SwitchParameter");
+    }
+
+    [Fact]
+    public void TestAIStepUrgencyTakesEveryStepColumnByPropertyNameAndReturnsABoolOrAVerdict()
+    {
+        var type = Cmdlet("TestAIStepUrgencyCommand");
+        var parameters = CmdletMetadata.Parameters(type).ToList();
+
+        foreach (var column in new[] { "Step", "PersonWaiting", "Trigger", "ItemDeadline", "JobDeadline", "ItemCount", "Provider" })
+        {
+            Assert.True(CmdletMetadata.Named<bool>(parameters.Single(p => p.Property.Name == column).Parameter, "ValueFromPipelineByPropertyName"), column);
+        }
+
+        Assert.Contains(parameters, p => p.Property.Name == "Detailed" && p.Property.PropertyType.Name == "SwitchParameter");
+        Assert.Equal(["BatchAI.Urgency.UrgencyVerdict", "System.Boolean"], CmdletMetadata.OutputTypeNames(type).Order());
     }
 
     [Fact]

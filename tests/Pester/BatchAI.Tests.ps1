@@ -467,3 +467,39 @@ Describe 'Get-AIBatchRecord' {
         ($records | Format-Table | Out-String) | Should -Match 'CustomId'
     }
 }
+
+Describe 'Test-AIStepUrgency' {
+    BeforeAll {
+        $script:Steps = Join-Path -Path (Split-Path -Path (Split-Path -Path $PSScriptRoot -Parent) -Parent) -ChildPath 'src/BatchAI.Cli/samples/steps.csv'
+    }
+
+    It 'returns $true when a person is waiting and $false when nobody is' {
+        Test-AIStepUrgency -Step 'chat reply' -PersonWaiting $true | Should -BeTrue
+        Test-AIStepUrgency -Step 'nightly summary' -Trigger schedule -JobDeadline '12h' | Should -BeFalse
+    }
+
+    It 'takes a TimeSpan as a deadline' {
+        Test-AIStepUrgency -PersonWaiting no -ItemDeadline (New-TimeSpan -Minutes 10) | Should -BeTrue
+    }
+
+    It 'turns a steps file into a routing table with -Detailed' {
+        $table = @(Import-Csv -Path $script:Steps | Test-AIStepUrgency -Detailed)
+
+        $table.Count | Should -Be 9
+        ($table | ForEach-Object { $_.Lane.ToString() }) | Should -Be @('Realtime', 'Realtime', 'Realtime', 'Realtime', 'Batch', 'Batch', 'Batch', 'Batch', 'Batch')
+        $table[0].Step | Should -Be 'Live chatbot reply'
+        $table | ForEach-Object { $_.Reason | Should -Not -BeNullOrEmpty }
+        ($table | Format-Table | Out-String) | Should -Match 'Reason'
+    }
+
+    It 'writes an error naming the field it cannot read, and goes on with the next step' {
+        $results = @(
+            [pscustomobject]@{ Step = 'bad'; Trigger = 'cron' }, [pscustomobject]@{ Step = 'good'; Trigger = 'backfill' } |
+                Test-AIStepUrgency -Detailed -ErrorVariable problems -ErrorAction SilentlyContinue
+        )
+
+        $results.Count | Should -Be 1
+        $problems[0].FullyQualifiedErrorId | Should -BeLike 'TriggerInvalid*'
+        $problems[0].Exception.Message | Should -BeLike "Trigger: 'cron'*"
+    }
+}
