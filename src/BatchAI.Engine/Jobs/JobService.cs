@@ -127,6 +127,53 @@ public sealed class JobService : IDisposable
         }
     }
 
+    /// <summary>
+    /// The usage the provider reported for a job, per model, from the ledger (no provider calls): every attempt's
+    /// tokens, since every attempt that ran was billed; <see cref="Costs.CostInputs.Requests"/> counts each record
+    /// once. Records whose batches have not returned yet are not counted.
+    /// </summary>
+    public IReadOnlyList<KeyValuePair<string, Costs.CostInputs>> ActualUsage(string idOrName)
+    {
+        var ledger = Resolve(idOrName);
+        var manifest = ledger.Load();
+        var modelOf = manifest.Parts.Where(p => p.BatchId is not null).GroupBy(p => p.BatchId!).ToDictionary(g => g.Key, g => g.First().Model, StringComparer.Ordinal);
+        var byModel = new Dictionary<string, Costs.CostInputs>(StringComparer.OrdinalIgnoreCase);
+        foreach (var model in manifest.Models)
+        {
+            byModel[model] = new Costs.CostInputs { Basis = "actual", TokensExact = true };
+        }
+
+        var counted = new CustomIdMap();
+        if (File.Exists(ledger.ResultsPath))
+        {
+            using var stream = new FileStream(ledger.ResultsPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1 << 16, FileOptions.SequentialScan);
+            foreach (var text in IO.LineFiles.Read(stream, includeUnterminatedLast: false).Where(l => l.Bytes.Length > 0))
+            {
+                var line = ResultFile.Parse(text.Text);
+                if (line.BatchId is null || !modelOf.TryGetValue(line.BatchId, out var model) || !byModel.TryGetValue(model, out var totals))
+                {
+                    continue;
+                }
+
+                if (line.InputTokens is null && line.OutputTokens is null)
+                {
+                    continue; // never ran (expired, canceled): nothing billed
+                }
+
+                if (counted.TryAdd(line.CustomId, 0, out _))
+                {
+                    totals.Requests++;
+                }
+
+                totals.InputTokens += line.InputTokens ?? 0;
+                totals.CachedInputTokens += line.CachedInputTokens ?? 0;
+                totals.OutputTokens += line.OutputTokens ?? 0;
+            }
+        }
+
+        return byModel.ToList();
+    }
+
     /// <summary>Every job in the store, newest first, as the ledger knows them.</summary>
     public IReadOnlyList<BatchJob> List()
     {

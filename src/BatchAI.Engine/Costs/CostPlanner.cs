@@ -1,0 +1,38 @@
+using BatchAI.Requests;
+
+namespace BatchAI.Costs;
+
+/// <summary>
+/// Adds up, per model, what a set of requests will use before they are sent: input tokens estimated per request (see
+/// <see cref="TokenEstimator"/>), output tokens from the expected average or, failing that, each request's
+/// <c>MaxOutputTokens</c> (an upper bound). Holds one running total per model, not the requests.
+/// </summary>
+public sealed class CostPlanner(long? outputTokensPerRequest = null)
+{
+    private readonly Dictionary<string, CostInputs> _byModel = new(StringComparer.OrdinalIgnoreCase);
+
+    public void Add(BatchRequest request)
+    {
+        if (request is null)
+        {
+            throw new ArgumentNullException(nameof(request));
+        }
+
+        var output = outputTokensPerRequest ?? request.MaxOutputTokens
+            ?? throw BatchAIException.InvalidInput("OutputTokensMissing", $"Record {request.CustomId} has no MaxTokens, so its output cannot be estimated: give the expected output tokens per request (-OutputTokens / --output-tokens).");
+        var estimate = TokenEstimator.Estimate(request);
+        if (!_byModel.TryGetValue(request.Model, out var totals))
+        {
+            totals = new CostInputs { Basis = "planned", TokensExact = true };
+            _byModel[request.Model] = totals;
+        }
+
+        totals.Requests++;
+        totals.InputTokens += estimate.Tokens;
+        totals.OutputTokens += output;
+        totals.TokensExact &= estimate.Exact;
+    }
+
+    /// <summary>The totals per model, in the order the models were first seen.</summary>
+    public IReadOnlyList<KeyValuePair<string, CostInputs>> Totals => _byModel.ToList();
+}

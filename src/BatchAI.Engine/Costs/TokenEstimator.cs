@@ -1,0 +1,97 @@
+using BatchAI.Requests;
+using Microsoft.ML.Tokenizers;
+
+namespace BatchAI.Costs;
+
+/// <summary>How many input tokens a request will use, and how that was worked out.</summary>
+public sealed class TokenEstimate(long tokens, bool exact, string method)
+{
+    public long Tokens { get; } = tokens;
+
+    /// <summary>Counted with the model's own tokenizer (OpenAI models), rather than approximated.</summary>
+    public bool Exact { get; } = exact;
+
+    public string Method { get; } = method;
+}
+
+/// <summary>
+/// Input tokens before a run. OpenAI models are counted exactly, offline, with their own tokenizer (o200k_base for the
+/// GPT-4o, GPT-4.1, GPT-5 and o-series families, cl100k_base for GPT-4 and GPT-3.5), plus the chat format's overhead
+/// of 3 tokens per message and 3 to prime the reply; a JSON schema is counted as its JSON text (the provider's own
+/// rendering of it differs slightly). Other models are approximated: a token per 4 ASCII characters and per 1.5 other
+/// characters (CJK text runs near a token per character), plus 4 tokens per message. The providers' own count-tokens
+/// endpoints are exact for their models.
+/// </summary>
+public static class TokenEstimator
+{
+    private static readonly Lazy<Tokenizer> O200k = new(() => TiktokenTokenizer.CreateForModel("gpt-4o"));
+    private static readonly Lazy<Tokenizer> Cl100k = new(() => TiktokenTokenizer.CreateForModel("gpt-4"));
+
+    public static TokenEstimate Estimate(BatchRequest request)
+    {
+        if (request is null)
+        {
+            throw new ArgumentNullException(nameof(request));
+        }
+
+        var texts = new List<string>();
+        if (request.SystemPrompt is { } system)
+        {
+            texts.Add(system);
+        }
+
+        texts.Add(request.Prompt);
+        var schema = request.Schema?.Json;
+        if (TokenizerFor(request.Model) is { } tokenizer)
+        {
+            var tokens = texts.Sum(t => (long)tokenizer.Value.CountTokens(t) + 3) + 3 + (schema is null ? 0 : tokenizer.Value.CountTokens(schema));
+            return new TokenEstimate(tokens, exact: schema is null, tokenizer == O200k ? "o200k_base tokenizer" : "cl100k_base tokenizer");
+        }
+
+        var approximate = texts.Sum(t => Approximate(t) + 4) + (schema is null ? 0 : Approximate(schema));
+        return new TokenEstimate(approximate, exact: false, "approximation (4 ASCII or 1.5 other characters per token)");
+    }
+
+    /// <summary>The documented approximation, for models without an offline tokenizer here.</summary>
+    public static long Approximate(string text)
+    {
+        if (string.IsNullOrEmpty(text))
+        {
+            return 0;
+        }
+
+        long ascii = 0;
+        long other = 0;
+        foreach (var c in text)
+        {
+            if (char.IsLowSurrogate(c))
+            {
+                continue; // an emoji or other astral character counts once
+            }
+
+            if (c < 128)
+            {
+                ascii++;
+            }
+            else
+            {
+                other++;
+            }
+        }
+
+        return (long)Math.Ceiling((ascii / 4.0) + (other / 1.5));
+    }
+
+    private static Lazy<Tokenizer>? TokenizerFor(string model)
+    {
+        var name = model.Trim().ToLowerInvariant();
+        if (name.StartsWith("gpt-4o", StringComparison.Ordinal) || name.StartsWith("gpt-4.1", StringComparison.Ordinal) || name.StartsWith("gpt-4.5", StringComparison.Ordinal)
+            || name.StartsWith("gpt-5", StringComparison.Ordinal) || name.StartsWith("chatgpt-4o", StringComparison.Ordinal)
+            || (name.Length > 1 && name[0] == 'o' && char.IsDigit(name[1])))
+        {
+            return O200k;
+        }
+
+        return name.StartsWith("gpt-4", StringComparison.Ordinal) || name.StartsWith("gpt-3.5", StringComparison.Ordinal) ? Cl100k : null;
+    }
+}
