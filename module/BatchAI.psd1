@@ -27,6 +27,8 @@
         'Resume-AIBatch'
         'Get-AIBatchRecord'
         'Test-AIStepUrgency'
+        'Get-AIModelPrice'
+        'Compare-AIBatchCost'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

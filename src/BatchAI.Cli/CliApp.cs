@@ -22,6 +22,8 @@ internal static class CliApp
             RecoveryCommands.Resume(host),
             RecoveryCommands.Release(host),
             UrgencyCommand.Create(host),
+            CostCommands.Compare(host),
+            CostCommands.Prices(host),
             EmulatorCommand.Create(host),
             DemoCommand.Create(host),
         };

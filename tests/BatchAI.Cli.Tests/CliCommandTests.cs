@@ -99,6 +99,57 @@ public sealed class CliCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task CompareGivesTheIssuesFiguresUnroundedForCounts()
+    {
+        var run = await _cli.RunAsync("compare", "--model", "gpt-4o-mini", "--requests", "10000", "--input-tokens", "1200", "--output-tokens", "300", "--platform-cost-per-operation", "0.01", "--runs-per-month", "30", "--json");
+
+        Assert.True(run.ExitCode == ExitCodes.Success, run.ToString());
+        var json = JsonDocument.Parse(run.Out).RootElement;
+        Assert.Equal(103.60m, json.GetProperty("realtimeCost").GetDecimal());
+        Assert.Equal(1.83m, json.GetProperty("batchCost").GetDecimal());
+        Assert.Equal(101.77m, json.GetProperty("savings").GetDecimal());
+        Assert.Equal(101.77m * 100 / 103.60m, json.GetProperty("savingsPercent").GetDecimal());
+        Assert.Equal((10_000L, 3L), (json.GetProperty("realtimeOperations").GetInt64(), json.GetProperty("batchOperations").GetInt64()));
+        Assert.Equal(3053.10m, json.GetProperty("monthlySavings").GetDecimal());
+        Assert.Equal("2026-07-24", json.GetProperty("byModel")[0].GetProperty("pricesAsOf").GetString());
+    }
+
+    [Fact]
+    public async Task CompareEstimatesAFileOfRecordsAndReadsAFinishedJobsUsage()
+    {
+        var planned = await _cli.RunAsync("compare", "--input", Tickets, "--model", "gpt-4o-mini", "--prompt", "Triage: {subject}", "--output-tokens", "50", "--json");
+        var id = (await SubmitAsync("--name", "costed")).LastLine;
+        await _cli.RunAsync("wait", id);
+        await _cli.RunAsync("receive", id, "--out", _cli.File("costed.csv"));
+        var actual = await _cli.RunAsync("compare", "--job", id, "--json");
+        var text = await _cli.RunAsync("compare", "--job", id);
+
+        Assert.True(planned.ExitCode == ExitCodes.Success, planned.ToString());
+        var plan = JsonDocument.Parse(planned.Out).RootElement;
+        Assert.Equal((18L, 900L, "planned"), (plan.GetProperty("requests").GetInt64(), plan.GetProperty("outputTokens").GetInt64(), plan.GetProperty("basis").GetString()));
+        Assert.True(plan.GetProperty("byModel")[0].GetProperty("tokensExact").GetBoolean());
+        var usage = JsonDocument.Parse(actual.Out).RootElement;
+        Assert.Equal(("actual", 18L), (usage.GetProperty("basis").GetString(), usage.GetProperty("requests").GetInt64()));
+        Assert.True(usage.GetProperty("batchCost").GetDecimal() * 2 == usage.GetProperty("realtimeCost").GetDecimal());
+        Assert.Contains("per run", text.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AnUnknownModelsPriceIsAnErrorNamingTheClosestAndPricesByHandWork()
+    {
+        var unknown = await _cli.RunAsync("compare", "--model", "gpt-4o-mini-batch", "--requests", "10", "--input-tokens", "10", "--output-tokens", "10");
+        var byHand = await _cli.RunAsync("compare", "--model", "gpt-4o-mini-batch", "--requests", "1000000", "--input-tokens", "1", "--output-tokens", "1", "--input-price", "0.2", "--output-price", "0.8", "--json");
+        var prices = await _cli.RunAsync("prices", "--model", "gpt-4o-mini*", "--json");
+
+        Assert.Contains("Closest known: gpt-4o-mini", unknown.Error, StringComparison.Ordinal);
+        Assert.Equal(ExitCodes.Failure, unknown.ExitCode);
+        Assert.Equal((1.0m, 0.5m), (JsonDocument.Parse(byHand.Out).RootElement.GetProperty("realtimeCost").GetDecimal(), JsonDocument.Parse(byHand.Out).RootElement.GetProperty("batchCost").GetDecimal()));
+        var models = JsonDocument.Parse(prices.Out).RootElement;
+        Assert.Equal("2026-07-24", models.GetProperty("asOf").GetString());
+        Assert.All(models.GetProperty("models").EnumerateArray(), m => Assert.StartsWith("gpt-4o-mini", m.GetProperty("model").GetString(), StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task WaitThenReceiveWritesOneRowPerRecordInInputOrder()
     {
         var id = (await SubmitAsync("--name", "t", "--id-column", "ticket_id")).LastLine;

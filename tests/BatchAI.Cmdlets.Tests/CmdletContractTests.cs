@@ -15,7 +15,7 @@ public class CmdletContractTests
     public void TheModuleHasTheCmdletsOfThePipelineAndOfRecovery()
     {
         Assert.Equal(
-            ["Get-AIBatch", "Get-AIBatchRecord", "New-BatchRequest", "Receive-AIBatchResult", "Resume-AIBatch", "Stop-AIBatch", "Submit-AIBatch", "Test-AIStepUrgency", "Wait-AIBatch"],
+            ["Compare-AIBatchCost", "Get-AIBatch", "Get-AIBatchRecord", "Get-AIModelPrice", "New-BatchRequest", "Receive-AIBatchResult", "Resume-AIBatch", "Stop-AIBatch", "Submit-AIBatch", "Test-AIStepUrgency", "Wait-AIBatch"],
             Metadata.CmdletTypes.Select(CmdletMetadata.CmdletName).Order());
     }
 
@@ -67,6 +67,8 @@ public class CmdletContractTests
     [InlineData("GetAIBatchCommand", false)]
     [InlineData("GetAIBatchRecordCommand", false)]
     [InlineData("TestAIStepUrgencyCommand", false)]
+    [InlineData("GetAIModelPriceCommand", false)]
+    [InlineData("CompareAIBatchCostCommand", false)]
     [InlineData("WaitAIBatchCommand", false)]
     [InlineData("ReceiveAIBatchResultCommand", false)]
     public void WhatSpendsMoneyOrChangesStateSupportsShouldProcess(string className, bool expected)

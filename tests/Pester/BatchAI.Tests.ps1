@@ -503,3 +503,43 @@ Describe 'Test-AIStepUrgency' {
         $problems[0].Exception.Message | Should -BeLike "Trigger: 'cron'*"
     }
 }
+
+Describe 'Get-AIModelPrice and Compare-AIBatchCost' {
+    It 'shows the dated price of a model, with its source' {
+        $price = Get-AIModelPrice -Model 'gpt-4o-mini'
+
+        $price.InputPerMillion | Should -Be 0.15
+        $price.BatchOutputPerMillion | Should -Be 0.3
+        $price.AsOf | Should -Be '2026-07-24'
+        $price.Source | Should -Match 'LiteLLM'
+    }
+
+    It 'names the closest models for one it does not know' {
+        Get-AIModelPrice -Model 'gpt-4o-mini-batch' -ErrorVariable problems -ErrorAction SilentlyContinue
+        $problems[0].Exception.Message | Should -Match 'Closest known: gpt-4o-mini'
+    }
+
+    It 'matches a hand calculation for counts' {
+        $comparison = Compare-AIBatchCost -Model 'gpt-4o-mini' -Requests 10000 -InputTokens 1200 -OutputTokens 300 -PlatformCostPerOperation 0.01 -RunsPerMonth 30
+
+        $comparison.RealtimeCost | Should -Be 103.60
+        $comparison.BatchCost | Should -Be 1.83
+        $comparison.Savings | Should -Be 101.77
+        $comparison.MonthlySavings | Should -Be 3053.10
+        ($comparison | Format-Table | Out-String) | Should -Match 'SavingsPercent'
+    }
+
+    It 'estimates requests from the pipeline and prices a finished job' {
+        $store = New-TestStore
+        $requests = Import-Csv -Path $script:Tickets -Encoding UTF8 | New-BatchRequest -Prompt 'Triage: {subject}' -Model 'gpt-4o-mini'
+        $planned = $requests | Compare-AIBatchCost -OutputTokens 50
+        $job = $requests | Submit-AIBatch -Emulator -Store $store -Confirm:$false | Wait-AIBatch -Store $store
+        $null = $job | Receive-AIBatchResult -Store $store
+        $actual = $job | Compare-AIBatchCost -Store $store
+
+        $planned.Requests | Should -Be $requests.Count
+        $planned.Basis | Should -Be 'planned'
+        $actual.Basis | Should -Be 'actual'
+        $actual.BatchCost * 2 | Should -Be $actual.RealtimeCost
+    }
+}

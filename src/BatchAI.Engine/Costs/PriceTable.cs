@@ -89,6 +89,36 @@ public sealed class PriceTable
             + "with -PriceFile / --prices, or give -InputPrice and -OutputPrice (--input-price, --output-price) per million tokens.");
     }
 
+    /// <summary>
+    /// Prices given by hand (per million tokens; batch at half, as every provider's batch discount is) when both are
+    /// given, else the table's.
+    /// </summary>
+    public ModelPrice Find(string model, decimal? inputPerMillion, decimal? outputPerMillion)
+    {
+        if (inputPerMillion is null && outputPerMillion is null)
+        {
+            return Find(model);
+        }
+
+        if (inputPerMillion is not { } input || outputPerMillion is not { } output || input < 0 || output < 0)
+        {
+            throw BatchAIException.InvalidInput("ModelPriceIncomplete", "Give both the input and the output price per million tokens (-InputPrice and -OutputPrice, --input-price and --output-price), 0 or more.");
+        }
+
+        return new ModelPrice
+        {
+            Model = model,
+            Provider = TryFind(model, out var known) ? known.Provider : "user",
+            InputPerMillion = input,
+            OutputPerMillion = output,
+            BatchInputPerMillion = input / 2,
+            BatchOutputPerMillion = output / 2,
+            BatchPriceBasis = "derived_50pct",
+            AsOf = "given",
+            Source = "given by hand",
+        };
+    }
+
     /// <summary>The known models nearest to <paramref name="model"/>: those sharing the longest prefix, then the smallest edit distance.</summary>
     public IReadOnlyList<string> Closest(string model, int count)
     {

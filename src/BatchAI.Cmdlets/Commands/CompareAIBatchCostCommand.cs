@@ -1,0 +1,174 @@
+using System.Management.Automation;
+using BatchAI.Costs;
+using BatchAI.Infrastructure;
+using BatchAI.Jobs;
+using BatchAI.Requests;
+
+namespace BatchAI.Commands;
+
+/// <summary>
+/// <para type="synopsis">Compares what a run costs in real time and as a batch: tokens, the automation platform's operations, savings, per month.</para>
+/// <para type="description">From BatchRequest objects on the pipeline (input tokens counted offline: exact for
+/// OpenAI models, approximated for others), from counts given as parameters, or from a finished job's actual usage
+/// (-Id). One object per model, in US dollars, unrounded, ready for Format-Table or Export-Csv.</para>
+/// </summary>
+[Cmdlet(VerbsData.Compare, "AIBatchCost", DefaultParameterSetName = CountsSet)]
+[OutputType(typeof(CostComparison))]
+public sealed class CompareAIBatchCostCommand : PSCmdlet
+{
+    private const string RequestsSet = "Requests";
+    private const string CountsSet = "Counts";
+    private const string JobSet = "Job";
+    private CostPlanner? _planner;
+    private PriceTable? _table;
+
+    /// <summary>Requests from New-BatchRequest, to estimate a run before it is sent.</summary>
+    [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = RequestsSet)]
+    public BatchRequest[] Request { get; set; } = [];
+
+    /// <summary>The model, for counts given by hand.</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = CountsSet)]
+    [ArgumentCompleter(typeof(ModelCompleter))]
+    public string Model { get; set; } = string.Empty;
+
+    /// <summary>Requests per run.</summary>
+    [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true, ParameterSetName = CountsSet)]
+    [ValidateRange(0, long.MaxValue)]
+    public long Requests { get; set; }
+
+    /// <summary>Average input tokens per request.</summary>
+    [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true, ParameterSetName = CountsSet)]
+    [ValidateRange(0, long.MaxValue)]
+    public long InputTokens { get; set; }
+
+    /// <summary>Average output tokens per request (with requests from the pipeline: the expected answer length; default each request's MaxTokens).</summary>
+    [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true, ParameterSetName = CountsSet)]
+    [Parameter(ParameterSetName = RequestsSet)]
+    [ValidateRange(0, long.MaxValue)]
+    public long OutputTokens { get; set; }
+
+    /// <summary>Average input tokens per request read from the prompt cache.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true, ParameterSetName = CountsSet)]
+    [ValidateRange(0, long.MaxValue)]
+    public long CachedInputTokens { get; set; }
+
+    /// <summary>A finished job (id or name, or piped from Get-AIBatch) whose actual usage to price.</summary>
+    [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true, ParameterSetName = JobSet)]
+    [Alias("JobId")]
+    public string Id { get; set; } = string.Empty;
+
+    /// <summary>With -Id: the job store folder.</summary>
+    [Parameter(ParameterSetName = JobSet)]
+    public string? Store { get; set; }
+
+    /// <summary>What the automation platform charges per operation (a task, an action), in US dollars.</summary>
+    [Parameter]
+    public decimal PlatformCostPerOperation { get; set; }
+
+    /// <summary>Operations a loop spends per item (default 1).</summary>
+    [Parameter]
+    [ValidateRange(0, int.MaxValue)]
+    public int OperationsPerItem { get; set; } = 1;
+
+    /// <summary>Operations the batch flow spends per run: submit, check, receive (default 3).</summary>
+    [Parameter]
+    [ValidateRange(0, int.MaxValue)]
+    public int OperationsPerRun { get; set; } = 3;
+
+    /// <summary>Runs a month, for monthly figures.</summary>
+    [Parameter]
+    [ValidateRange(0, int.MaxValue)]
+    public int RunsPerMonth { get; set; }
+
+    /// <summary>A JSON price file that overrides or extends the shipped table.</summary>
+    [Parameter]
+    public string? PriceFile { get; set; }
+
+    /// <summary>Input price per million tokens, by hand (with -OutputPrice): for models the table does not know.</summary>
+    [Parameter]
+    public decimal InputPrice { get; set; }
+
+    /// <summary>Output price per million tokens, by hand (with -InputPrice).</summary>
+    [Parameter]
+    public decimal OutputPrice { get; set; }
+
+    protected override void BeginProcessing()
+    {
+        try
+        {
+            _table = PriceTable.Load(PriceFile is null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(PriceFile));
+        }
+        catch (BatchAIException error)
+        {
+            ThrowTerminatingError(ErrorRecords.From(error, PriceFile));
+        }
+
+        _planner = new CostPlanner(Bound(nameof(OutputTokens)) ? OutputTokens : null);
+    }
+
+    protected override void ProcessRecord()
+    {
+        try
+        {
+            switch (ParameterSetName)
+            {
+                case RequestsSet:
+                    foreach (var request in Request)
+                    {
+                        _planner!.Add(request);
+                    }
+
+                    break;
+                case CountsSet:
+                    Write(Model, new CostInputs { Requests = Requests, InputTokens = Requests * InputTokens, OutputTokens = Requests * OutputTokens, CachedInputTokens = Requests * CachedInputTokens, TokensExact = true });
+                    break;
+                default:
+                    using (var service = new JobService(new JobServiceOptions { Store = Store is null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(Store) }))
+                    {
+                        foreach (var usage in service.ActualUsage(Id))
+                        {
+                            Write(usage.Key, usage.Value);
+                        }
+                    }
+
+                    break;
+            }
+        }
+        catch (BatchAIException error)
+        {
+            WriteError(ErrorRecords.From(error, ParameterSetName == JobSet ? Id : Model));
+        }
+    }
+
+    protected override void EndProcessing()
+    {
+        if (ParameterSetName != RequestsSet)
+        {
+            return;
+        }
+
+        foreach (var usage in _planner!.Totals)
+        {
+            try
+            {
+                Write(usage.Key, usage.Value);
+            }
+            catch (BatchAIException error)
+            {
+                WriteError(ErrorRecords.From(error, usage.Key));
+            }
+        }
+    }
+
+    private void Write(string model, CostInputs inputs)
+    {
+        inputs.PlatformCostPerOperation = PlatformCostPerOperation;
+        inputs.OperationsPerItem = OperationsPerItem;
+        inputs.OperationsPerBatchRun = OperationsPerRun;
+        inputs.RunsPerMonth = Bound(nameof(RunsPerMonth)) ? RunsPerMonth : null;
+        var price = _table!.Find(model, Bound(nameof(InputPrice)) ? InputPrice : null, Bound(nameof(OutputPrice)) ? OutputPrice : null);
+        WriteObject(CostCalculator.Compare(price, inputs));
+    }
+
+    private bool Bound(string parameter) => MyInvocation.BoundParameters.ContainsKey(parameter);
+}
