@@ -110,6 +110,12 @@ public sealed class EmulatorOptions
     /// </summary>
     public double ExpireRate { get; set; }
 
+    /// <summary>
+    /// The synchronous endpoints' rate limit (chat completions, messages, generateContent): at most this many calls in
+    /// any minute, the rest answered 429 with Retry-After, as providers do; none when null.
+    /// </summary>
+    public int? RequestsPerMinute { get; set; }
+
     /// <summary>Seeds the faults, so a fresh emulator meets the same calls with the same faults every run; random when null.</summary>
     public int? Seed { get; set; }
 
@@ -120,6 +126,11 @@ public sealed class EmulatorOptions
         if (ProcessingTime < TimeSpan.Zero || CompletionWindow <= TimeSpan.Zero || GeminiExpiry <= TimeSpan.Zero || CancellationDelay < TimeSpan.Zero)
         {
             throw new ArgumentOutOfRangeException(nameof(ProcessingTime), "Emulator times cannot be negative, and the completion window must be positive.");
+        }
+
+        if (RequestsPerMinute is < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(RequestsPerMinute), "A rate limit must allow at least one request a minute.");
         }
 
         foreach (var (name, rate) in new[] { ("fault rate", FaultRate), ("error rate", ErrorRate), ("expire rate", ExpireRate) })

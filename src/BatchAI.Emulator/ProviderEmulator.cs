@@ -30,6 +30,7 @@ public sealed class ProviderEmulator : HttpMessageHandler
     private readonly AnthropicProtocol _anthropic;
     private readonly GeminiProtocol _gemini;
     private readonly FaultPlan _faults;
+    private readonly Realtime.RateLimiter _limiter;
     private readonly string? _ownedStateDirectory;
 
     public ProviderEmulator(EmulatorOptions? options = null)
@@ -45,6 +46,7 @@ public sealed class ProviderEmulator : HttpMessageHandler
 
         Store = new EmulatorStore(directory);
         _faults = new FaultPlan(Options);
+        _limiter = new Realtime.RateLimiter(Options);
         _openAI = new OpenAIProtocol(Store, Options, OpenAIFlavor.OpenAI, _faults);
         _azure = new OpenAIProtocol(new EmulatorStore(Path.Combine(directory, "azure")), Options, OpenAIFlavor.Azure, _faults);
         _anthropic = new AnthropicProtocol(Store, Options, _faults);
@@ -67,6 +69,16 @@ public sealed class ProviderEmulator : HttpMessageHandler
 
         // Clients may escape the ':' of Gemini's custom methods (batches/x%3Acancel).
         var path = Uri.UnescapeDataString(request.RequestUri.AbsolutePath).TrimEnd('/');
+        if (SynchronousFrontEnd(request, path) is { } synchronous && _limiter.Admit() is { } wait)
+        {
+            return FaultResponses.RateLimited(synchronous, wait);
+        }
+
+        if (path == "/v1/messages" && request.Method == HttpMethod.Post)
+        {
+            return Fault(FrontEnd.Anthropic) ?? await _anthropic.MessageAsync(request, cancellationToken).ConfigureAwait(false);
+        }
+
         const string messageBatches = "/v1/messages/batches";
         if (path == messageBatches || path.StartsWith(messageBatches + "/", StringComparison.Ordinal))
         {
@@ -89,6 +101,24 @@ public sealed class ProviderEmulator : HttpMessageHandler
         }
 
         return OpenAIProtocol.InvalidUrl(request);
+    }
+
+    /// <summary>The front end of a synchronous model call (which the rate limit governs), or null for a batch API call.</summary>
+    private static FrontEnd? SynchronousFrontEnd(HttpRequestMessage request, string path)
+    {
+        if (request.Method != HttpMethod.Post)
+        {
+            return null;
+        }
+
+        return path switch
+        {
+            "/v1/messages" => FrontEnd.Anthropic,
+            "/v1/chat/completions" => FrontEnd.OpenAI,
+            "/openai/v1/chat/completions" => FrontEnd.Azure,
+            _ when path.EndsWith(":generateContent", StringComparison.Ordinal) => FrontEnd.Gemini,
+            _ => null,
+        };
     }
 
     /// <summary>An injected fault in place of the answer (before the call has any effect), or null to answer it.</summary>

@@ -42,7 +42,16 @@ internal static class AnthropicJson
         w.WriteString("custom_id", customId);
         w.WriteStartObject("result");
         w.WriteString("type", "succeeded");
-        w.WriteStartObject("message");
+        w.WritePropertyName("message");
+        WriteMessage(w, messageId, answer, "batch");
+        w.WriteEndObject();
+        w.WriteEndObject();
+    }
+
+    /// <summary>A Messages API <c>message</c>: inside a batch result, and the answer of <c>POST /v1/messages</c>.</summary>
+    public static void WriteMessage(Utf8JsonWriter w, string messageId, ModelAnswer answer, string serviceTier)
+    {
+        w.WriteStartObject();
         w.WriteString("id", messageId);
         w.WriteString("type", "message");
         w.WriteString("role", "assistant");
@@ -60,9 +69,7 @@ internal static class AnthropicJson
         w.WriteNumber("cache_creation_input_tokens", 0);
         w.WriteNumber("cache_read_input_tokens", 0);
         w.WriteNumber("output_tokens", answer.CompletionTokens);
-        w.WriteString("service_tier", "batch");
-        w.WriteEndObject();
-        w.WriteEndObject();
+        w.WriteString("service_tier", serviceTier);
         w.WriteEndObject();
         w.WriteEndObject();
     }

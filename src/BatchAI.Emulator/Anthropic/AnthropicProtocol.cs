@@ -64,6 +64,35 @@ internal sealed class AnthropicProtocol(EmulatorStore store, EmulatorOptions opt
         return response;
     }
 
+    /// <summary><c>POST /v1/messages</c>: the synchronous Messages API, the same emulated model answered at once.</summary>
+    public async Task<HttpResponseMessage> MessageAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        if (Authenticate(request) is { } refused)
+        {
+            return refused;
+        }
+
+        var text = await RequestBody.ReadTextAsync(request.Content, cancellationToken).ConfigureAwait(false);
+        JsonDocument body;
+        try
+        {
+            body = JsonDocument.Parse(text);
+        }
+        catch (JsonException)
+        {
+            return Error(HttpStatusCode.BadRequest, "invalid_request_error", "The request body is not valid JSON.");
+        }
+
+        using (body)
+        {
+            var seed = "sync-" + Ids.Stable(text).ToString(CultureInfo.InvariantCulture);
+            var answer = MessagesModel.Answer(seed, body.RootElement);
+            return answer.Rejection is { } rejection
+                ? Error(HttpStatusCode.BadRequest, "invalid_request_error", rejection.Message)
+                : Marked(Responses.Ok(w => AnthropicJson.WriteMessage(w, "msg_emu" + Ids.Random(20), answer, "standard")));
+        }
+    }
+
     /// <summary>Either header the real API takes (<c>x-api-key</c>, or <c>Authorization: Bearer</c> from recent SDKs), plus <c>anthropic-version</c>.</summary>
     private HttpResponseMessage? Authenticate(HttpRequestMessage request)
     {

@@ -64,6 +64,16 @@ internal static class FaultResponses
 
         return Responses.Mark(response);
     }
+
+    /// <summary>A 429 of the synchronous rate limit, in the provider's shape, with the wait it asks for (rounded up to whole seconds, and in ms).</summary>
+    public static HttpResponseMessage RateLimited(FrontEnd frontEnd, TimeSpan wait)
+    {
+        var response = For(frontEnd, CallFault.RateLimited);
+        response.Headers.Remove("Retry-After");
+        response.Headers.TryAddWithoutValidation("Retry-After", Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        response.Headers.TryAddWithoutValidation("retry-after-ms", Math.Max(1, (long)Math.Ceiling(wait.TotalMilliseconds)).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        return response;
+    }
 }
 
 /// <summary>

@@ -68,6 +68,8 @@ internal sealed class GeminiProtocol(EmulatorStore store, EmulatorOptions option
             ("download", 2, "files", "GET") when item.EndsWith(":download", StringComparison.Ordinal) => Download(Strip(item, ":download")),
             (null, 2, "models", "POST") when item.EndsWith(":batchGenerateContent", StringComparison.Ordinal)
                 => await CreateAsync(request, Strip(item, ":batchGenerateContent"), cancellationToken).ConfigureAwait(false),
+            (null, 2, "models", "POST") when item.EndsWith(":generateContent", StringComparison.Ordinal)
+                => await GenerateContentAsync(request, Strip(item, ":generateContent"), cancellationToken).ConfigureAwait(false),
             (null, 1, "batches", "GET") => List(request.RequestUri),
             (null, 2, "batches", "GET") => Retrieve(item),
             (null, 2, "batches", "DELETE") => Delete(item),
@@ -416,6 +418,30 @@ internal sealed class GeminiProtocol(EmulatorStore store, EmulatorOptions option
 
         File.Delete(store.DataPath(FileArea, id, ".bin"));
         return Empty();
+    }
+
+    /// <summary><c>models/{model}:generateContent</c>: the synchronous call, the same emulated model answered at once.</summary>
+    private static async Task<HttpResponseMessage> GenerateContentAsync(HttpRequestMessage request, string model, CancellationToken cancellationToken)
+    {
+        var text = await RequestBody.ReadTextAsync(request.Content, cancellationToken).ConfigureAwait(false);
+        JsonDocument body;
+        try
+        {
+            body = JsonDocument.Parse(text);
+        }
+        catch (JsonException)
+        {
+            return GeminiJson.Error(HttpStatusCode.BadRequest, "INVALID_ARGUMENT", "Invalid JSON payload received.");
+        }
+
+        using (body)
+        {
+            var seed = "sync-" + Ids.Stable(text).ToString(CultureInfo.InvariantCulture);
+            var answer = GenerateContentModel.Answer(model, seed, body.RootElement);
+            return answer.Rejection is { } rejection
+                ? GeminiJson.Error(HttpStatusCode.BadRequest, "INVALID_ARGUMENT", rejection.Message)
+                : Responses.Ok(w => GeminiJson.WriteResponse(w, answer, Ids.Derived(seed, 20)));
+        }
     }
 
     /// <summary>The batch as of now, after running its requests if it has finished running by now.</summary>

@@ -26,6 +26,19 @@ internal static class RequestBody
         return new PipedBody(reader, copy);
     }
 
+    /// <summary>A small body (a synchronous model call) as text; an empty body is an empty text.</summary>
+    public static async Task<string> ReadTextAsync(HttpContent? content, CancellationToken cancellationToken)
+    {
+        if (content is null)
+        {
+            return string.Empty;
+        }
+
+        using var stream = Open(content, cancellationToken);
+        using var reader = new StreamReader(stream, new System.Text.UTF8Encoding(false));
+        return await reader.ReadToEndAsync().ConfigureAwait(false);
+    }
+
     /// <summary>The reading end; it surfaces a failed copy instead of a silently short body.</summary>
     private sealed class PipedBody(Stream reader, Task copy) : Stream
     {

@@ -130,7 +130,17 @@ internal static class BatchProcessor
         w.WriteStartObject("response");
         w.WriteNumber("status_code", 200);
         w.WriteString("request_id", "req_emu_" + requestId);
-        w.WriteStartObject("body");
+        w.WritePropertyName("body");
+        WriteChatCompletion(w, requestId, answer, created, contentFilter);
+        w.WriteEndObject();
+        w.WriteNull("error");
+        w.WriteEndObject();
+    }
+
+    /// <summary>A <c>chat.completion</c> object: the body of a batch output line, and the answer of the synchronous endpoint.</summary>
+    internal static void WriteChatCompletion(Utf8JsonWriter w, string requestId, ModelAnswer answer, long created, bool contentFilter)
+    {
+        w.WriteStartObject();
         w.WriteString("id", "chatcmpl-emu" + requestId);
         w.WriteString("object", "chat.completion");
         w.WriteNumber("created", created);
@@ -168,9 +178,6 @@ internal static class BatchProcessor
             w.WriteEndArray();
         }
 
-        w.WriteEndObject();
-        w.WriteEndObject();
-        w.WriteNull("error");
         w.WriteEndObject();
     }
 

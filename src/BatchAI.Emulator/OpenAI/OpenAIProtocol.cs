@@ -42,8 +42,37 @@ internal sealed class OpenAIProtocol(EmulatorStore store, EmulatorOptions option
             (1, "batches", "GET") => ListBatches(request.RequestUri!),
             (2, "batches", "GET") => RetrieveBatch(segments[1]),
             (3, "batches", "POST") when segments[2] == "cancel" => CancelBatch(segments[1]),
+            (2, "chat", "POST") when segments[1] == "completions" => await ChatCompletionAsync(request, cancellationToken).ConfigureAwait(false),
             _ => InvalidUrl(request),
         };
+    }
+
+    /// <summary>The synchronous endpoint: the same emulated model, answered at once (the rate limit is checked before this).</summary>
+    private async Task<HttpResponseMessage> ChatCompletionAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        var text = await RequestBody.ReadTextAsync(request.Content, cancellationToken).ConfigureAwait(false);
+        JsonDocument body;
+        try
+        {
+            body = JsonDocument.Parse(text);
+        }
+        catch (JsonException)
+        {
+            return Responses.OpenAIError(HttpStatusCode.BadRequest, "We could not parse the JSON body of your request.", "invalid_request_error");
+        }
+
+        using (body)
+        {
+            var seed = "sync-" + Ids.Stable(text).ToString(CultureInfo.InvariantCulture);
+            var answer = Model.EmulatedModel.Answer(seed, body.RootElement);
+            if (answer.Rejection is { } rejection)
+            {
+                return Responses.OpenAIError(HttpStatusCode.BadRequest, rejection.Message, "invalid_request_error", rejection.Param, rejection.Code);
+            }
+
+            var created = OpenAIJson.Seconds(options.Now());
+            return Responses.Ok(w => BatchProcessor.WriteChatCompletion(w, Ids.Derived(seed + created.ToString(CultureInfo.InvariantCulture), 24), answer, created, flavor.ContentFilterResults));
+        }
     }
 
     internal static HttpResponseMessage InvalidUrl(HttpRequestMessage request) =>
