@@ -11,8 +11,16 @@ namespace BatchAI.Jobs;
 /// the result for review) but marked failed with the reason, never passed on as a success. Such a failure may be sent
 /// again once: the second failure of the same record is final.
 /// </summary>
-internal sealed class AnswerCheck(JobLedger ledger)
+internal sealed class AnswerCheck(Func<string, string> schemaText)
 {
+    public AnswerCheck(JobLedger ledger)
+        : this(id => File.ReadAllText(ledger.SchemaPath(id)))
+    {
+    }
+
+    /// <summary>A check of answers against one schema given as text (the real-time lane, which has no ledger).</summary>
+    public static AnswerCheck ForSchemaText(string json) => new(_ => json);
+
     public const string NotJson = "invalid_json";
     public const string SchemaMismatch = "schema_mismatch";
     private const int MaxReasons = 5;
@@ -82,7 +90,7 @@ internal sealed class AnswerCheck(JobLedger ledger)
         if (!_schemas.TryGetValue(schemaId, out var schema))
         {
             // Built from text, not from a JsonDocument's element: the schema keeps referring to what it was built from.
-            schema = JsonSchema.FromText(File.ReadAllText(ledger.SchemaPath(schemaId)));
+            schema = JsonSchema.FromText(schemaText(schemaId));
             _schemas[schemaId] = schema;
         }
 

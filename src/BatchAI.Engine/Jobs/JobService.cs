@@ -174,6 +174,23 @@ public sealed class JobService : IDisposable
         return byModel.ToList();
     }
 
+    /// <summary>
+    /// The real-time lane: sends each request to the provider's synchronous endpoint (bounded concurrency, within the
+    /// per-minute limits, retried on 429 and 5xx) and hands back results in input order, in the shape a batch's have.
+    /// Nothing goes to the job store.
+    /// </summary>
+    public async Task<Realtime.RealtimeSummary> RunRealtimeAsync(ProviderConnection connection, IEnumerable<Requests.BatchRequest> requests, Realtime.RealtimeOptions options, Action<BatchResult> onResult, IEngineReporter reporter, CancellationToken cancellationToken)
+    {
+        if (connection is null || requests is null || options is null || onResult is null)
+        {
+            throw new ArgumentNullException(connection is null ? nameof(connection) : requests is null ? nameof(requests) : options is null ? nameof(options) : nameof(onResult));
+        }
+
+        var counters = new Providers.Http.HttpCounters();
+        using var provider = CreateProvider(connection, reporter ?? NullReporter.Instance, counters);
+        return await Realtime.RealtimeLane.RunAsync(provider, counters, requests, options, onResult, Clock, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Every job in the store, newest first, as the ledger knows them.</summary>
     public IReadOnlyList<BatchJob> List()
     {
@@ -772,10 +789,10 @@ public sealed class JobService : IDisposable
         }
     }
 
-    private IBatchProvider CreateProvider(ProviderConnection connection, IEngineReporter reporter)
+    private IBatchProvider CreateProvider(ProviderConnection connection, IEngineReporter reporter, Providers.Http.HttpCounters? counters = null)
     {
         var primary = connection.UseEmulator ? Emulator() : _options.NetworkHandler;
-        return ProviderFactory.Create(connection, _options.Http, Clock, reporter, primary, _options.Random, _options.Limits);
+        return ProviderFactory.Create(connection, _options.Http, Clock, reporter, primary, _options.Random, _options.Limits, counters);
     }
 
     private HttpMessageHandler Emulator()

@@ -48,6 +48,13 @@ internal interface IBatchProvider : IDisposable
     /// </summary>
     Task<int> DeleteFilesAsync(RemoteBatch batch, string? inputFileId, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Sends one request to the provider's synchronous endpoint (the real-time lane): the same request a batch would
+    /// carry, its answer read as a batch result would be. A request the provider refuses is a failed result, not an
+    /// exception; only a refused key throws.
+    /// </summary>
+    Task<ResultLine> SendNowAsync(BatchRequest request, CancellationToken cancellationToken);
+
     /// <summary>Streams the results of a finished batch, one line at a time.</summary>
     IAsyncEnumerable<ResultLine> ReadResultsAsync(RemoteBatch batch, CancellationToken cancellationToken);
 }

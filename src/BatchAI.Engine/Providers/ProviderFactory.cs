@@ -11,12 +11,12 @@ internal static class ProviderFactory
 {
     /// <param name="primary">The innermost handler: the in-process emulator, a test's handler, or null for the network.</param>
     /// <param name="limits">Smaller batch limits than the provider's own, when given.</param>
-    public static IBatchProvider Create(ProviderConnection connection, HttpSettings settings, IClock clock, IEngineReporter reporter, HttpMessageHandler? primary, Func<double>? random = null, ProviderLimits? limits = null)
+    public static IBatchProvider Create(ProviderConnection connection, HttpSettings settings, IClock clock, IEngineReporter reporter, HttpMessageHandler? primary, Func<double>? random = null, ProviderLimits? limits = null, HttpCounters? counters = null)
     {
         var baseUrl = connection.ResolveBaseUrl();
         var key = connection.ResolveApiKey();
         var redactor = new SecretRedactor(key);
-        var pipeline = HttpPipeline.Create(baseUrl, ProviderAuth.For(connection, baseUrl, key), redactor, settings, clock, reporter, primary, random);
+        var pipeline = HttpPipeline.Create(baseUrl, ProviderAuth.For(connection, baseUrl, key), redactor, settings, clock, reporter, primary, random, counters);
         var http = new ProviderHttp(pipeline.Client, redactor, ProviderNames.DisplayName(connection.Provider), string.Join(" or ", ProviderConnection.ApiKeyVariables(connection.Provider)));
         return connection.Provider switch
         {

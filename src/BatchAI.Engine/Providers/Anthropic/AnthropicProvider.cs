@@ -92,6 +92,16 @@ internal sealed class AnthropicProvider(ProviderHttp http, IDisposable? owned = 
     /// </summary>
     public Task<int> DeleteFilesAsync(RemoteBatch batch, string? inputFileId, CancellationToken cancellationToken) => Task.FromResult(0);
 
+    /// <summary><c>POST /v1/messages</c>, read as the batch result line it would have been.</summary>
+    public async Task<ResultLine> SendNowAsync(BatchRequest request, CancellationToken cancellationToken)
+    {
+        var (status, json, _) = await SyncCall.PostAsync(http, "v1/messages", SyncCall.Body(this, request, "params"), $"Calling Anthropic for {request.CustomId}", cancellationToken).ConfigureAwait(false);
+        var result = status == 200
+            ? "{\"type\":\"succeeded\",\"message\":" + json + "}"
+            : "{\"type\":\"errored\",\"error\":" + json + "}";
+        return AnthropicResultParser.Parse("{\"custom_id\":" + SyncCall.Quote(request.CustomId) + ",\"result\":" + result + "}", SyncCall.BatchId);
+    }
+
     public async Task<RemoteBatch> GetAsync(string batchId, CancellationToken cancellationToken)
     {
         using var json = await http.SendJsonAsync(HttpMethod.Get, Batches + "/" + Uri.EscapeDataString(batchId), null, $"Reading message batch {batchId}", cancellationToken).ConfigureAwait(false);

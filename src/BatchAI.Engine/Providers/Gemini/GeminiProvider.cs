@@ -164,6 +164,17 @@ internal sealed class GeminiProvider(ProviderHttp http, string apiVersion, IDisp
     private static string DisplayNamePrefix(PartSubmission part) =>
         string.Format(CultureInfo.InvariantCulture, "batchai {0} part {1}/", part.JobId, part.PartIndex);
 
+    /// <summary><c>models/{model}:generateContent</c>, read as the batch response it would have been.</summary>
+    public async Task<ResultLine> SendNowAsync(BatchRequest request, CancellationToken cancellationToken)
+    {
+        var model = request.Model.StartsWith("models/", StringComparison.Ordinal) ? request.Model : "models/" + request.Model;
+        var (status, json, _) = await SyncCall.PostAsync(http, $"{apiVersion}/{model}:generateContent", SyncCall.Body(this, request, "request"), $"Calling Gemini for {request.CustomId}", cancellationToken).ConfigureAwait(false);
+        using var answer = JsonDocument.Parse(status == 200
+            ? "{\"response\":" + json + "}"
+            : "{\"error\":" + (JsonDocument.Parse(json).RootElement.TryGetProperty("error", out var error) ? error.GetRawText() : json) + "}");
+        return GeminiResultParser.Parse(answer.RootElement, request.CustomId, SyncCall.BatchId);
+    }
+
     public async Task<RemoteBatch> GetAsync(string batchId, CancellationToken cancellationToken)
     {
         using var json = await http.SendJsonAsync(HttpMethod.Get, $"{apiVersion}/{batchId}", null, $"Reading Gemini batch {batchId}", cancellationToken).ConfigureAwait(false);

@@ -22,7 +22,7 @@ internal sealed class HttpPipeline : IDisposable
     public HttpClient Client { get; }
 
     /// <param name="primary">The innermost handler; null for the network. It is not disposed with the pipeline.</param>
-    public static HttpPipeline Create(Uri baseAddress, Action<HttpRequestMessage> authenticate, SecretRedactor redactor, HttpSettings settings, IClock clock, IEngineReporter reporter, HttpMessageHandler? primary, Func<double>? random = null)
+    public static HttpPipeline Create(Uri baseAddress, Action<HttpRequestMessage> authenticate, SecretRedactor redactor, HttpSettings settings, IClock clock, IEngineReporter reporter, HttpMessageHandler? primary, Func<double>? random = null, HttpCounters? counters = null)
     {
         var policy = new RetryPolicy(settings, random ?? SharedRandom.NextDouble);
         var services = new ServiceCollection();
@@ -36,7 +36,8 @@ internal sealed class HttpPipeline : IDisposable
             .ConfigurePrimaryHttpMessageHandler(() => primary is null ? NetworkHandler() : new SharedHandler(primary))
             .AddHttpMessageHandler(() => new RedactionHandler(redactor, reporter))
             .AddHttpMessageHandler(() => new RetryHandler(policy, clock, reporter, redactor))
-            .AddHttpMessageHandler(() => new AuthHandler(authenticate));
+            .AddHttpMessageHandler(() => new AuthHandler(authenticate))
+            .AddHttpMessageHandler(() => new CountingHandler(counters ?? new HttpCounters()));
         var provider = services.BuildServiceProvider();
         var client = provider.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(HttpPipeline));
         return new HttpPipeline(provider, client);

@@ -12,6 +12,8 @@ internal sealed class OpenAIApi(ProviderHttp http, IClock? clock = null)
 {
     private static readonly TimeSpan MaxFileWait = TimeSpan.FromMinutes(10);
 
+    public ProviderHttp Http => http;
+
     public async Task<string> UploadBatchFileAsync(string path, string filename, CancellationToken cancellationToken)
     {
         string id;

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
+using BatchAI.Providers.Http;
 using BatchAI.Requests;
 
 namespace BatchAI.Providers.OpenAI;
@@ -125,6 +126,19 @@ internal sealed class OpenAIProvider(OpenAIApi api, IDisposable? owned = null, P
         }
 
         return deleted;
+    }
+
+    /// <summary><c>POST chat/completions</c>, read as the batch output line it would have been.</summary>
+    public async Task<ResultLine> SendNowAsync(BatchRequest request, CancellationToken cancellationToken)
+    {
+        if (endpoint == AzureDatedEndpoint)
+        {
+            throw BatchAIException.InvalidInput("RealtimeNeedsV1Routes", "The real-time lane calls Azure OpenAI's v1 routes: leave the dated API version out.");
+        }
+
+        var (status, json, requestId) = await SyncCall.PostAsync(api.Http, "chat/completions", SyncCall.Body(this, request, "body"), $"Calling {kind} for {request.CustomId}", cancellationToken).ConfigureAwait(false);
+        var line = "{\"custom_id\":" + SyncCall.Quote(request.CustomId) + ",\"response\":{\"status_code\":" + status.ToString(CultureInfo.InvariantCulture) + (requestId is null ? string.Empty : ",\"request_id\":" + SyncCall.Quote(requestId)) + ",\"body\":" + json + "},\"error\":null}";
+        return OpenAIResultParser.Parse(line, SyncCall.BatchId);
     }
 
     public async IAsyncEnumerable<ResultLine> ReadResultsAsync(RemoteBatch batch, [EnumeratorCancellation] CancellationToken cancellationToken)

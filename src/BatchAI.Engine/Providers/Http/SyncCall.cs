@@ -1,0 +1,61 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using BatchAI.Requests;
+
+namespace BatchAI.Providers.Http;
+
+/// <summary>
+/// What every provider's synchronous call shares: the request body is taken from the provider's own batch line (so
+/// both lanes send exactly the same request), and the answer is wrapped back into a batch result line, so both lanes
+/// read results with the same parser and give the same result shape.
+/// </summary>
+internal static class SyncCall
+{
+    /// <summary>The batch id real-time results carry.</summary>
+    public const string BatchId = "realtime";
+
+    /// <summary>The JSON of <paramref name="property"/> of the provider's batch line for <paramref name="request"/>.</summary>
+    public static string Body(IBatchProvider provider, BatchRequest request, string property)
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            provider.WriteRequestLine(writer, request);
+        }
+
+        using var line = JsonDocument.Parse(buffer.ToArray());
+        return line.RootElement.GetProperty(property).GetRawText();
+    }
+
+    /// <summary>
+    /// Posts the body; returns the status and the answer as JSON text (an answer that is not JSON becomes an error
+    /// object). A key the provider refuses (401, 403) stops the whole run: every other call would meet it too.
+    /// </summary>
+    public static async Task<(int Status, string Json, string? RequestId)> PostAsync(ProviderHttp http, string path, string body, string operation, CancellationToken cancellationToken)
+    {
+        using var content = new StringContent(body, new UTF8Encoding(false), "application/json");
+        using var response = await http.Client.PostAsync(path, content, cancellationToken).ConfigureAwait(false);
+        if (response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
+        {
+            throw await http.ErrorAsync(response, operation).ConfigureAwait(false);
+        }
+
+        var text = await response.Content.ReadAsStringAsync().ConfigureAwait(false);
+        var requestId = response.Headers.TryGetValues("x-request-id", out var ids) || response.Headers.TryGetValues("request-id", out ids) ? ids.FirstOrDefault() : null;
+        try
+        {
+            using (JsonDocument.Parse(text))
+            {
+            }
+
+            return ((int)response.StatusCode, text, requestId);
+        }
+        catch (JsonException)
+        {
+            return ((int)response.StatusCode, "{\"error\":{\"message\":" + JsonSerializer.Serialize(text.Length > 500 ? text.Substring(0, 500) : text) + "}}", requestId);
+        }
+    }
+
+    public static string Quote(string text) => JsonSerializer.Serialize(text);
+}
