@@ -29,6 +29,7 @@
         'Test-AIStepUrgency'
         'Get-AIModelPrice'
         'Compare-AIBatchCost'
+        'Invoke-AIRequest'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

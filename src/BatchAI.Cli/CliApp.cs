@@ -21,6 +21,8 @@ internal static class CliApp
             RecoveryCommands.Resubmit(host),
             RecoveryCommands.Resume(host),
             RecoveryCommands.Release(host),
+            RunCommand.Create(host),
+            SideBySideCommand.Create(host),
             UrgencyCommand.Create(host),
             CostCommands.Compare(host),
             CostCommands.Prices(host),

@@ -28,6 +28,9 @@ public sealed class EmulatorOptions
     /// <summary>The environment variable that sets <see cref="RequiredApiKey"/> for emulators the front doors start.</summary>
     public const string RequireKeyVariable = "BATCHAI_EMULATOR_REQUIRE_KEY";
 
+    /// <summary>The environment variable that sets <see cref="RequestsPerMinute"/> for emulators the front doors start.</summary>
+    public const string RequestsPerMinuteVariable = "BATCHAI_EMULATOR_REQUESTS_PER_MINUTE";
+
     /// <summary>
     /// Options for an emulator a front door starts in process (<c>-Emulator</c>, <c>--emulator</c>): its processing
     /// time and injected faults from the BATCHAI_EMULATOR_* variables. A variable that is set but not a number in range
@@ -70,6 +73,9 @@ public sealed class EmulatorOptions
             ExpireRate = Rate(ExpireRateVariable),
             Seed = seed,
             RequiredApiKey = string.IsNullOrEmpty(environment(RequireKeyVariable)) ? null : environment(RequireKeyVariable),
+            RequestsPerMinute = string.IsNullOrWhiteSpace(environment(RequestsPerMinuteVariable)) ? null
+                : int.TryParse(environment(RequestsPerMinuteVariable), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var rpm) && rpm > 0 ? rpm
+                : throw new ArgumentException($"{RequestsPerMinuteVariable} must be a whole number of 1 or more, not '{environment(RequestsPerMinuteVariable)}'."),
         };
     }
 

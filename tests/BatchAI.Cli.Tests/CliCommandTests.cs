@@ -150,6 +150,42 @@ public sealed class CliCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task RunWritesTheSameFileAReceiveWritesSoDownstreamCodeCannotTellTheLanes()
+    {
+        var run = await _cli.RunAsync("run", "--input", Tickets, "--model", "gpt-4o-mini", "--prompt", "Triage: {subject}", "--id-column", "ticket_id", "--emulator", "--out", _cli.File("realtime.csv"), "--json");
+        var id = (await SubmitAsync("--id-column", "ticket_id")).LastLine;
+        await _cli.RunAsync("wait", id);
+        await _cli.RunAsync("receive", id, "--out", _cli.File("batch.csv"));
+
+        Assert.True(run.ExitCode == ExitCodes.Success, run.ToString());
+        var summary = JsonDocument.Parse(run.Out).RootElement;
+        Assert.Equal((18L, 18L, 18L, 0L), (summary.GetProperty("requests").GetInt64(), summary.GetProperty("succeeded").GetInt64(), summary.GetProperty("calls").GetInt64(), summary.GetProperty("rateLimited").GetInt64()));
+        Assert.Equal(await File.ReadAllTextAsync(_cli.File("batch.csv")), await File.ReadAllTextAsync(_cli.File("realtime.csv")));
+    }
+
+    [Fact]
+    public async Task SideBySideReportsBothLanesAgainstARateLimitedEmulator()
+    {
+        _cli.SetEnvironment(BatchAI.Emulator.EmulatorOptions.RequestsPerMinuteVariable, "6");
+
+        var limited = await _cli.RunAsync("side-by-side", "--input", Tickets, "--model", "gpt-4o-mini", "--prompt", "Triage: {subject}", "--emulator", "--requests-per-minute", "6", "--json");
+        var unlimited = await _cli.RunAsync("side-by-side", "--input", Tickets, "--model", "gpt-4o-mini", "--prompt", "Triage: {subject}", "--emulator", "--max-concurrency", "8", "--json");
+        var text = await _cli.RunAsync("side-by-side", "--input", Tickets, "--model", "gpt-4o-mini", "--prompt", "Triage: {subject}", "--emulator", "--requests-per-minute", "6");
+
+        Assert.True(limited.ExitCode == ExitCodes.Success, limited.ToString());
+        var report = JsonDocument.Parse(limited.Out).RootElement;
+        var realtime = report.GetProperty("realtime");
+        var batch = report.GetProperty("batch");
+        Assert.Equal((18L, 18L, 0L), (realtime.GetProperty("succeeded").GetInt64(), realtime.GetProperty("calls").GetInt64(), realtime.GetProperty("rateLimited").GetInt64()));
+        Assert.Equal(18L, batch.GetProperty("succeeded").GetInt64());
+        Assert.True(batch.GetProperty("calls").GetInt64() < 18, "a batch takes a handful of calls, not one per record");
+        Assert.Equal(realtime.GetProperty("inputTokens").GetInt64(), batch.GetProperty("inputTokens").GetInt64());
+        Assert.Equal(realtime.GetProperty("cost").GetDecimal(), batch.GetProperty("cost").GetDecimal() * 2);
+        Assert.True(JsonDocument.Parse(unlimited.Out).RootElement.GetProperty("realtime").GetProperty("rateLimited").GetInt64() > 0, "without the client-side limit the lane meets the provider's");
+        Assert.Contains("LANE", text.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task WaitThenReceiveWritesOneRowPerRecordInInputOrder()
     {
         var id = (await SubmitAsync("--name", "t", "--id-column", "ticket_id")).LastLine;

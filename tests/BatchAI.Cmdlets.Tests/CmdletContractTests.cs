@@ -15,7 +15,7 @@ public class CmdletContractTests
     public void TheModuleHasTheCmdletsOfThePipelineAndOfRecovery()
     {
         Assert.Equal(
-            ["Compare-AIBatchCost", "Get-AIBatch", "Get-AIBatchRecord", "Get-AIModelPrice", "New-BatchRequest", "Receive-AIBatchResult", "Resume-AIBatch", "Stop-AIBatch", "Submit-AIBatch", "Test-AIStepUrgency", "Wait-AIBatch"],
+            ["Compare-AIBatchCost", "Get-AIBatch", "Get-AIBatchRecord", "Get-AIModelPrice", "Invoke-AIRequest", "New-BatchRequest", "Receive-AIBatchResult", "Resume-AIBatch", "Stop-AIBatch", "Submit-AIBatch", "Test-AIStepUrgency", "Wait-AIBatch"],
             Metadata.CmdletTypes.Select(CmdletMetadata.CmdletName).Order());
     }
 
@@ -69,6 +69,7 @@ public class CmdletContractTests
     [InlineData("TestAIStepUrgencyCommand", false)]
     [InlineData("GetAIModelPriceCommand", false)]
     [InlineData("CompareAIBatchCostCommand", false)]
+    [InlineData("InvokeAIRequestCommand", true)]
     [InlineData("WaitAIBatchCommand", false)]
     [InlineData("ReceiveAIBatchResultCommand", false)]
     public void WhatSpendsMoneyOrChangesStateSupportsShouldProcess(string className, bool expected)

@@ -543,3 +543,21 @@ Describe 'Get-AIModelPrice and Compare-AIBatchCost' {
         $actual.BatchCost * 2 | Should -Be $actual.RealtimeCost
     }
 }
+
+Describe 'Invoke-AIRequest' {
+    It 'answers the same requests in real time, in the rows Receive-AIBatchResult gives' {
+        $store = New-TestStore
+        $requests = Import-Csv -Path $script:Tickets -Encoding UTF8 | New-BatchRequest -Prompt 'Triage: {subject}' -Model 'gpt-4o-mini' -IdColumn 'ticket_id'
+
+        $realtime = @($requests | Invoke-AIRequest -Emulator -MaxConcurrency 4 -Store $store -Confirm:$false)
+        $batch = @($requests | Submit-AIBatch -Emulator -Store $store -Confirm:$false | Wait-AIBatch -Store $store | Receive-AIBatchResult -Store $store)
+
+        $realtime.Count | Should -Be $batch.Count
+        ($realtime | ConvertTo-Csv -NoTypeInformation) | Should -Be ($batch | ConvertTo-Csv -NoTypeInformation)
+    }
+
+    It 'calls nothing under -WhatIf' {
+        $rows = @([pscustomobject]@{ text = 'hi' } | New-BatchRequest -Prompt 'Say {text}' -Model 'gpt-4o-mini' | Invoke-AIRequest -Emulator -WhatIf)
+        $rows.Count | Should -Be 0
+    }
+}

@@ -17,8 +17,9 @@ internal static class EmulatorCommand
         var errorRate = new Option<double?>("--error-rate") { Description = "Share of requests (0 to 1) inside a batch that end errored: three in four retryable, one in four permanently invalid." };
         var expireRate = new Option<double?>("--expire-rate") { Description = "Share of requests (0 to 1) still unprocessed when a batch expires (Gemini: share of whole batches expired, which return nothing)." };
         var requiredKey = new Option<string?>("--require-key") { Description = "Accept only this API key (others get the provider's own 401); by default any non-empty key is accepted." };
+        var rpm = new Option<int?>("--requests-per-minute") { Description = "Rate limit of the synchronous endpoints (chat completions, messages, generateContent): calls over it get 429 with Retry-After." };
         var seed = new Option<int?>("--seed") { Description = "Seed for the faults: a fresh emulator meets the same calls with the same faults every run." };
-        var command = new Command("emulator", "Serve the emulated batch APIs of OpenAI (<url>/v1), Anthropic, Gemini and Azure OpenAI (<url>) on 127.0.0.1. Stop with Ctrl+C.") { port, processing, state, faultRate, errorRate, expireRate, seed, requiredKey };
+        var command = new Command("emulator", "Serve the emulated batch APIs of OpenAI (<url>/v1), Anthropic, Gemini and Azure OpenAI (<url>) on 127.0.0.1. Stop with Ctrl+C.") { port, processing, state, faultRate, errorRate, expireRate, seed, requiredKey, rpm };
         command.SetAction((parse, cancellationToken) => CliContext.RunAsync(parse, host, async context =>
         {
             var seconds = parse.GetValue(processing);
@@ -33,6 +34,11 @@ internal static class EmulatorCommand
             options.ExpireRate = parse.GetValue(expireRate) ?? options.ExpireRate;
             options.Seed = parse.GetValue(seed) ?? options.Seed;
             options.RequiredApiKey = parse.GetValue(requiredKey);
+            options.RequestsPerMinute = parse.GetValue(rpm) ?? options.RequestsPerMinute;
+            if (options.RequestsPerMinute is < 1)
+            {
+                throw BatchAIException.InvalidInput("EmulatorOptionInvalid", "--requests-per-minute must be 1 or more.");
+            }
             if (new[] { options.FaultRate, options.ErrorRate, options.ExpireRate }.Any(rate => !(rate >= 0 && rate <= 1)))
             {
                 throw BatchAIException.InvalidInput("EmulatorOptionInvalid", "--fault-rate, --error-rate and --expire-rate must be from 0 to 1.");

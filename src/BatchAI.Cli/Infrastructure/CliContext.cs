@@ -26,7 +26,7 @@ internal sealed class CliContext
 
     public TextWriter Out => Host.Out;
 
-    public JobService Service(double? emulatorProcessingSeconds = null) => Host.CreateService(Store, emulatorProcessingSeconds);
+    public JobService Service(double? emulatorProcessingSeconds = null, Providers.Http.HttpCounters? counters = null) => Host.CreateService(Store, emulatorProcessingSeconds, counters);
 
     /// <summary>Runs a command body, turning what it throws into a message on standard error and an exit code.</summary>
     public static async Task<int> RunAsync(ParseResult parse, CliHost host, Func<CliContext, Task<int>> body)

@@ -27,10 +27,11 @@ internal sealed class CliHost
     public TimeSpan EmulatorProcessingTime(double? explicitSeconds = null) =>
         explicitSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : EmulatorOptions.ProcessingTimeFrom(Environment);
 
-    public JobService CreateService(string? store, double? processingSeconds = null) => new(new JobServiceOptions
+    public JobService CreateService(string? store, double? processingSeconds = null, Providers.Http.HttpCounters? counters = null) => new(new JobServiceOptions
     {
         Store = store,
         Clock = Clock,
+        Counters = counters,
         EmulatorFactory = folder => new ProviderEmulator(CreateEmulatorOptions(folder, processingSeconds)),
     });
 

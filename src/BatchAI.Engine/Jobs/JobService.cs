@@ -186,7 +186,7 @@ public sealed class JobService : IDisposable
             throw new ArgumentNullException(connection is null ? nameof(connection) : requests is null ? nameof(requests) : options is null ? nameof(options) : nameof(onResult));
         }
 
-        var counters = new Providers.Http.HttpCounters();
+        var counters = _options.Counters ?? new Providers.Http.HttpCounters();
         using var provider = CreateProvider(connection, reporter ?? NullReporter.Instance, counters);
         return await Realtime.RealtimeLane.RunAsync(provider, counters, requests, options, onResult, Clock, cancellationToken).ConfigureAwait(false);
     }
@@ -792,7 +792,7 @@ public sealed class JobService : IDisposable
     private IBatchProvider CreateProvider(ProviderConnection connection, IEngineReporter reporter, Providers.Http.HttpCounters? counters = null)
     {
         var primary = connection.UseEmulator ? Emulator() : _options.NetworkHandler;
-        return ProviderFactory.Create(connection, _options.Http, Clock, reporter, primary, _options.Random, _options.Limits, counters);
+        return ProviderFactory.Create(connection, _options.Http, Clock, reporter, primary, _options.Random, _options.Limits, counters ?? _options.Counters);
     }
 
     private HttpMessageHandler Emulator()

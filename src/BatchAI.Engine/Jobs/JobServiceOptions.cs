@@ -28,6 +28,9 @@ public sealed class JobServiceOptions
 
     /// <summary>The source of jitter; tests fix it.</summary>
     public Func<double>? Random { get; set; }
+
+    /// <summary>Counts every HTTP call the service's providers make (the side-by-side report); none when null.</summary>
+    public Providers.Http.HttpCounters? Counters { get; set; }
 }
 
 /// <summary>How to wait for a job.</summary>
