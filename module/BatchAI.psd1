@@ -30,6 +30,7 @@
         'Get-AIModelPrice'
         'Compare-AIBatchCost'
         'Invoke-AIRequest'
+        'Get-AIBatchReport'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -26,6 +26,7 @@ internal static class CliApp
             UrgencyCommand.Create(host),
             CostCommands.Compare(host),
             CostCommands.Prices(host),
+            CostCommands.Report(host),
             EmulatorCommand.Create(host),
             DemoCommand.Create(host),
         };

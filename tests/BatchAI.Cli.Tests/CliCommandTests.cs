@@ -122,6 +122,8 @@ public sealed class CliCommandTests : IDisposable
         await _cli.RunAsync("wait", id);
         await _cli.RunAsync("receive", id, "--out", _cli.File("costed.csv"));
         var actual = await _cli.RunAsync("compare", "--job", id, "--json");
+        var report = await _cli.RunAsync("report", id, "--json");
+        var reportText = await _cli.RunAsync("report", id);
         var text = await _cli.RunAsync("compare", "--job", id);
 
         Assert.True(planned.ExitCode == ExitCodes.Success, planned.ToString());
@@ -132,6 +134,10 @@ public sealed class CliCommandTests : IDisposable
         Assert.Equal(("actual", 18L), (usage.GetProperty("basis").GetString(), usage.GetProperty("requests").GetInt64()));
         Assert.True(usage.GetProperty("batchCost").GetDecimal() * 2 == usage.GetProperty("realtimeCost").GetDecimal());
         Assert.Contains("per run", text.Out, StringComparison.Ordinal);
+        var figures = JsonDocument.Parse(report.Out).RootElement;
+        Assert.Equal((18L, 1, 0L), (figures.GetProperty("records").GetInt64(), figures.GetProperty("attempts").GetInt32(), figures.GetProperty("outstanding").GetInt64()));
+        Assert.Equal(usage.GetProperty("batchTokenCost").GetDecimal(), figures.GetProperty("batchCost").GetDecimal());
+        Assert.Contains("a real-time loop would have cost", reportText.Out, StringComparison.Ordinal);
     }
 
     [Fact]

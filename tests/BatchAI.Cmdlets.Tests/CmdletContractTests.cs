@@ -15,7 +15,7 @@ public class CmdletContractTests
     public void TheModuleHasTheCmdletsOfThePipelineAndOfRecovery()
     {
         Assert.Equal(
-            ["Compare-AIBatchCost", "Get-AIBatch", "Get-AIBatchRecord", "Get-AIModelPrice", "Invoke-AIRequest", "New-BatchRequest", "Receive-AIBatchResult", "Resume-AIBatch", "Stop-AIBatch", "Submit-AIBatch", "Test-AIStepUrgency", "Wait-AIBatch"],
+            ["Compare-AIBatchCost", "Get-AIBatch", "Get-AIBatchRecord", "Get-AIBatchReport", "Get-AIModelPrice", "Invoke-AIRequest", "New-BatchRequest", "Receive-AIBatchResult", "Resume-AIBatch", "Stop-AIBatch", "Submit-AIBatch", "Test-AIStepUrgency", "Wait-AIBatch"],
             Metadata.CmdletTypes.Select(CmdletMetadata.CmdletName).Order());
     }
 
@@ -70,6 +70,7 @@ public class CmdletContractTests
     [InlineData("GetAIModelPriceCommand", false)]
     [InlineData("CompareAIBatchCostCommand", false)]
     [InlineData("InvokeAIRequestCommand", true)]
+    [InlineData("GetAIBatchReportCommand", false)]
     [InlineData("WaitAIBatchCommand", false)]
     [InlineData("ReceiveAIBatchResultCommand", false)]
     public void WhatSpendsMoneyOrChangesStateSupportsShouldProcess(string className, bool expected)
@@ -110,7 +111,7 @@ public class CmdletContractTests
     [Fact]
     public void JobCmdletsAddressJobsByIdFromThePipelineByPropertyName()
     {
-        foreach (var className in new[] { "GetAIBatchCommand", "WaitAIBatchCommand", "ReceiveAIBatchResultCommand", "StopAIBatchCommand", "ResumeAIBatchCommand", "SubmitAIBatchCommand", "GetAIBatchRecordCommand" })
+        foreach (var className in new[] { "GetAIBatchCommand", "WaitAIBatchCommand", "ReceiveAIBatchResultCommand", "StopAIBatchCommand", "ResumeAIBatchCommand", "SubmitAIBatchCommand", "GetAIBatchRecordCommand", "GetAIBatchReportCommand" })
         {
             var id = CmdletMetadata.Parameters(Cmdlet(className)).Single(p => p.Property.Name == "Id").Parameter;
             Assert.True(CmdletMetadata.Named<bool>(id, "ValueFromPipelineByPropertyName"), className);

@@ -561,3 +561,20 @@ Describe 'Invoke-AIRequest' {
         $rows.Count | Should -Be 0
     }
 }
+
+Describe 'Get-AIBatchReport' {
+    It 'reports a finished job from the store' {
+        $store = New-TestStore
+        $job = Import-Csv -Path $script:Tickets -Encoding UTF8 |
+            New-BatchRequest -Prompt 'Triage: {subject}' -Model 'gpt-4o-mini' -IdColumn 'ticket_id' |
+            Submit-AIBatch -Emulator -Store $store -Confirm:$false |
+            Wait-AIBatch -Store $store
+        $null = $job | Receive-AIBatchResult -Store $store
+
+        $report = $job | Get-AIBatchReport -Store $store
+
+        $report.Records | Should -Be @(Import-Csv -Path $script:Tickets -Encoding UTF8).Count
+        $report.Outstanding | Should -Be 0
+        $report.RealtimeCost | Should -Be ($report.BatchCost * 2)
+    }
+}

@@ -166,6 +166,55 @@ internal static class CostCommands
         return command;
     }
 
+    public static Command Report(CliHost host)
+    {
+        var job = CommonOptions.Job();
+        var prices = PricesOption();
+        var json = CommonOptions.Json();
+        var command = new Command("report", "What a job did, from the store: wall time, cost at batch rates against a real-time loop, failures by cause, resubmissions, what is outstanding.") { job, prices, json };
+        command.SetAction(parse => CliContext.RunAsync(parse, host, context =>
+        {
+            using var service = context.Service();
+            var report = service.Report(parse.GetValue(job)!, PriceTable.Load(parse.GetValue(prices)));
+            if (parse.GetValue(json))
+            {
+                context.Out.WriteLine(JobOutput.Json(w =>
+                {
+                    w.WriteStartObject();
+                    w.WriteString("jobId", report.JobId);
+                    w.WriteNumber("records", report.Records);
+                    w.WriteNumber("wallTimeSeconds", report.WallTime.TotalSeconds);
+                    w.WriteNumber("batches", report.Batches);
+                    w.WriteNumber("attempts", report.Attempts);
+                    w.WriteNumber("resubmitted", report.Resubmitted);
+                    w.WriteNumber("outstanding", report.Outstanding);
+                    JobOutput.WriteRecords(w, "recordStates", report.Counts);
+                    w.WriteStartObject("failuresByCause");
+                    foreach (var cause in report.FailuresByCause)
+                    {
+                        w.WriteNumber(cause.Key, cause.Value);
+                    }
+
+                    w.WriteEndObject();
+                    w.WriteNumber("batchCost", report.BatchCost);
+                    w.WriteNumber("realtimeCost", report.RealtimeCost);
+                    w.WriteNumber("saved", report.Saved);
+                    w.WriteEndObject();
+                }));
+            }
+            else
+            {
+                context.Out.WriteLine($"Job {report.JobId}{(report.Name is null ? string.Empty : " (" + report.Name + ")")}: {JobOutput.N(report.Records)} records in {report.Batches} batch(es), {report.Attempts} attempt(s), {report.WallTime.TotalMinutes.ToString("0.#", CultureInfo.InvariantCulture)} min.");
+                context.Out.WriteLine($"Records: {report.Counts}; {JobOutput.N(report.Resubmitted)} resubmitted; {JobOutput.N(report.Outstanding)} outstanding.");
+                context.Out.WriteLine(report.FailuresByCause.Count == 0 ? "Failures: none." : "Failures by cause: " + string.Join(", ", report.FailuresByCause.Select(c => c.Key + " " + JobOutput.N(c.Value))));
+                context.Out.WriteLine($"Cost: {Money(report.BatchCost)} paid at batch rates; a real-time loop would have cost {Money(report.RealtimeCost)}; saved {Money(report.Saved)}.");
+            }
+
+            return Task.FromResult(ExitCodes.Success);
+        }));
+        return command;
+    }
+
     private static Option<string?> PricesOption() => new("--prices") { Description = "A JSON price file that overrides or extends the shipped price table (the same shape: a models array)." };
 
     private static string Usd(decimal value) => value.ToString("0.######", CultureInfo.InvariantCulture);

@@ -191,6 +191,48 @@ public sealed class JobService : IDisposable
         return await Realtime.RealtimeLane.RunAsync(provider, counters, requests, options, onResult, Clock, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>The job's report from the ledger (no provider calls), its costs priced with <paramref name="prices"/>.</summary>
+    public JobReport Report(string idOrName, Costs.PriceTable prices)
+    {
+        if (prices is null)
+        {
+            throw new ArgumentNullException(nameof(prices));
+        }
+
+        var ledger = Resolve(idOrName);
+        var manifest = ledger.Load();
+        var counts = new RecordCounts();
+        var causes = new SortedDictionary<string, long>(StringComparer.Ordinal);
+        foreach (var record in JobRecords.Read(ledger, manifest))
+        {
+            counts.Add(record.State);
+            counts.Retryable += record.CanRetry ? 1 : 0;
+            if (record.State is RecordState.Failed or RecordState.Expired or RecordState.Canceled)
+            {
+                var cause = record.Result?.ErrorCode ?? record.State.ToString().ToLowerInvariant();
+                causes[cause] = causes.TryGetValue(cause, out var n) ? n + 1 : 1;
+            }
+        }
+
+        var started = manifest.Parts.Where(p => p.SubmittedAt is not null).Select(p => p.SubmittedAt!.Value).DefaultIfEmpty(manifest.CreatedAt).Min();
+        var ended = manifest.Parts.All(p => p.State.IsFinal() || p.Held) && manifest.Parts.Any(p => p.FinishedAt is not null)
+            ? manifest.Parts.Where(p => p.FinishedAt is not null).Max(p => p.FinishedAt!.Value)
+            : Clock.UtcNow;
+        return new JobReport
+        {
+            JobId = manifest.Id,
+            Name = manifest.Name,
+            Records = manifest.RequestCount,
+            WallTime = ended - started,
+            Batches = manifest.Parts.Count,
+            Attempts = manifest.Parts.Max(p => p.Attempt),
+            Resubmitted = manifest.Parts.Where(p => p.Attempt > 1).Sum(p => (long)p.Requests),
+            Counts = counts,
+            FailuresByCause = causes,
+            Costs = ActualUsage(idOrName).Select(u => Costs.CostCalculator.Compare(prices.Find(u.Key), u.Value)).ToList(),
+        };
+    }
+
     /// <summary>Every job in the store, newest first, as the ledger knows them.</summary>
     public IReadOnlyList<BatchJob> List()
     {

@@ -91,6 +91,27 @@ public sealed class ReconcileTests : IDisposable
     }
 
     [Fact]
+    public async Task TheReportAfterARealJobComesFromTheLedger()
+    {
+        _harness.Faults = o => { o.ErrorRate = 0.2; o.ExpireRate = 0.3; o.Seed = 4; };
+        var job = await _harness.SubmitAsync(Enumerable.Range(1, 100).Select(i => EngineHarness.Request(i)));
+        await _harness.WaitAsync(job.Id);
+        var resubmit = await _harness.Service.ResubmitAsync(job.Id, null, null, _harness.Reporter, CancellationToken.None);
+        var running = _harness.Service.Report(job.Id, BatchAI.Costs.PriceTable.Load());
+        await _harness.WaitAsync(job.Id);
+        await _harness.ReceiveAsync(job.Id);
+
+        var report = _harness.Service.Report(job.Id, BatchAI.Costs.PriceTable.Load());
+
+        Assert.Equal(resubmit.Resubmitted, running.Outstanding); // the resubmitted records are in running batches
+        Assert.Equal((100L, 2, resubmit.Resubmitted, 0L), (report.Records, report.Attempts, report.Resubmitted, report.Outstanding));
+        Assert.True(report.FailuresByCause.ContainsKey("invalid_request"), string.Join(", ", report.FailuresByCause.Keys));
+        Assert.Equal(report.Counts.Failed + report.Counts.Expired + report.Counts.Canceled, report.FailuresByCause.Values.Sum());
+        Assert.Equal(report.BatchCost * 2, report.RealtimeCost);
+        Assert.True(report.BatchCost > 0 && report.WallTime > TimeSpan.Zero);
+    }
+
+    [Fact]
     public async Task ASecondProcessIsRefusedWhileAJobIsInUse()
     {
         var job = await _harness.SubmitAsync(Enumerable.Range(1, 3).Select(i => EngineHarness.Request(i)));
