@@ -31,6 +31,7 @@
         'Compare-AIBatchCost'
         'Invoke-AIRequest'
         'Get-AIBatchReport'
+        'Set-AIBatchSpendingCap'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

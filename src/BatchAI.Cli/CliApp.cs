@@ -27,6 +27,7 @@ internal static class CliApp
             CostCommands.Compare(host),
             CostCommands.Prices(host),
             CostCommands.Report(host),
+            CostCommands.Config(host),
             EmulatorCommand.Create(host),
             DemoCommand.Create(host),
         };

@@ -192,6 +192,22 @@ public sealed class CliCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task ASpendingCapRefusesASubmitUntilForced()
+    {
+        var set = await _cli.RunAsync("config", "--job-cap", "0.000001", "--json");
+        var refused = await SubmitAsync("--max-tokens", "100");
+        var forced = await SubmitAsync("--max-tokens", "100", "--force", "--json");
+        var shown = await _cli.RunAsync("config");
+
+        Assert.Equal(0.000001m, JsonDocument.Parse(set.Out).RootElement.GetProperty("jobCapUsd").GetDecimal());
+        Assert.Equal(ExitCodes.InvalidInput, refused.ExitCode);
+        Assert.Contains("over the per-job cap", refused.Error, StringComparison.Ordinal);
+        Assert.True(forced.ExitCode == ExitCodes.Success, forced.ToString());
+        Assert.True(JsonDocument.Parse(forced.Out).RootElement.GetProperty("estimatedCostUsd").GetDecimal() > 0);
+        Assert.Contains("submitted this month (estimated)", shown.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task WaitThenReceiveWritesOneRowPerRecordInInputOrder()
     {
         var id = (await SubmitAsync("--name", "t", "--id-column", "ticket_id")).LastLine;

@@ -15,7 +15,7 @@ public class CmdletContractTests
     public void TheModuleHasTheCmdletsOfThePipelineAndOfRecovery()
     {
         Assert.Equal(
-            ["Compare-AIBatchCost", "Get-AIBatch", "Get-AIBatchRecord", "Get-AIBatchReport", "Get-AIModelPrice", "Invoke-AIRequest", "New-BatchRequest", "Receive-AIBatchResult", "Resume-AIBatch", "Stop-AIBatch", "Submit-AIBatch", "Test-AIStepUrgency", "Wait-AIBatch"],
+            ["Compare-AIBatchCost", "Get-AIBatch", "Get-AIBatchRecord", "Get-AIBatchReport", "Get-AIModelPrice", "Invoke-AIRequest", "New-BatchRequest", "Receive-AIBatchResult", "Resume-AIBatch", "Set-AIBatchSpendingCap", "Stop-AIBatch", "Submit-AIBatch", "Test-AIStepUrgency", "Wait-AIBatch"],
             Metadata.CmdletTypes.Select(CmdletMetadata.CmdletName).Order());
     }
 
@@ -71,6 +71,7 @@ public class CmdletContractTests
     [InlineData("CompareAIBatchCostCommand", false)]
     [InlineData("InvokeAIRequestCommand", true)]
     [InlineData("GetAIBatchReportCommand", false)]
+    [InlineData("SetAIBatchSpendingCapCommand", true)]
     [InlineData("WaitAIBatchCommand", false)]
     [InlineData("ReceiveAIBatchResultCommand", false)]
     public void WhatSpendsMoneyOrChangesStateSupportsShouldProcess(string className, bool expected)

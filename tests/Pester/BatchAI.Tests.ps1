@@ -578,3 +578,17 @@ Describe 'Get-AIBatchReport' {
         $report.RealtimeCost | Should -Be ($report.BatchCost * 2)
     }
 }
+
+Describe 'Set-AIBatchSpendingCap' {
+    It 'refuses a submit over the cap, with the figures, and lets -Force through' {
+        $store = New-TestStore
+        $null = Set-AIBatchSpendingCap -PerJob 0.000001 -Store $store -Confirm:$false
+        $requests = 1..5 | ForEach-Object { [pscustomobject]@{ n = $_ } } | New-BatchRequest -Prompt 'Say {n}' -Model 'gpt-4o-mini' -MaxTokens 100
+
+        { $requests | Submit-AIBatch -Emulator -Store $store -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId 'SpendingCapExceeded*'
+        $job = $requests | Submit-AIBatch -Emulator -Force -Store $store -Confirm:$false
+
+        $job.EstimatedCostUsd | Should -BeGreaterThan 0
+        $null = Set-AIBatchSpendingCap -Clear -Store $store -Confirm:$false
+    }
+}

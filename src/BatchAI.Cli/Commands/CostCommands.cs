@@ -215,6 +215,64 @@ internal static class CostCommands
         return command;
     }
 
+    public static Command Config(CliHost host)
+    {
+        var jobCap = new Option<decimal?>("--job-cap") { Description = "Refuse a submit whose estimated batch cost passes this many US dollars." };
+        var monthlyCap = new Option<decimal?>("--monthly-cap") { Description = "Refuse a submit that would take this month's estimated batch spend past this many US dollars." };
+        var clear = new Option<bool>("--clear-caps") { Description = "Remove both caps." };
+        var json = CommonOptions.Json();
+        var command = new Command("config", "Show or set the store's spending caps (per job and per calendar month, in US dollars at batch rates).") { jobCap, monthlyCap, clear, json };
+        command.SetAction(parse => CliContext.RunAsync(parse, host, context =>
+        {
+            using var service = context.Service();
+            var cap = service.SpendingCap;
+            if (parse.GetValue(clear))
+            {
+                cap = new SpendingCap();
+            }
+
+            cap.PerJobUsd = parse.GetValue(jobCap) ?? cap.PerJobUsd;
+            cap.PerMonthUsd = parse.GetValue(monthlyCap) ?? cap.PerMonthUsd;
+            if (parse.GetValue(clear) || parse.GetResult(jobCap) is not null || parse.GetResult(monthlyCap) is not null)
+            {
+                service.SpendingCap = cap;
+            }
+
+            var month = new DateTimeOffset(host.Clock.UtcNow.Year, host.Clock.UtcNow.Month, 1, 0, 0, 0, TimeSpan.Zero);
+            var spent = service.List().Where(j => j.CreatedAt >= month).Sum(j => j.EstimatedCostUsd ?? 0);
+            if (parse.GetValue(json))
+            {
+                context.Out.WriteLine(JobOutput.Json(w =>
+                {
+                    w.WriteStartObject();
+                    Nullable(w, "jobCapUsd", cap.PerJobUsd);
+                    Nullable(w, "monthlyCapUsd", cap.PerMonthUsd);
+                    w.WriteNumber("submittedThisMonthUsd", spent);
+                    w.WriteEndObject();
+                }));
+            }
+            else
+            {
+                context.Out.WriteLine($"Per job: {(cap.PerJobUsd is { } j ? Money(j) : "no cap")}. Per month: {(cap.PerMonthUsd is { } m ? Money(m) : "no cap")}; submitted this month (estimated): {Money(spent)}.");
+            }
+
+            return Task.FromResult(ExitCodes.Success);
+        }));
+        return command;
+    }
+
+    private static void Nullable(Utf8JsonWriter w, string name, decimal? value)
+    {
+        if (value is { } number)
+        {
+            w.WriteNumber(name, number);
+        }
+        else
+        {
+            w.WriteNull(name);
+        }
+    }
+
     private static Option<string?> PricesOption() => new("--prices") { Description = "A JSON price file that overrides or extends the shipped price table (the same shape: a models array)." };
 
     private static string Usd(decimal value) => value.ToString("0.######", CultureInfo.InvariantCulture);

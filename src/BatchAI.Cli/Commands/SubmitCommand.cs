@@ -16,11 +16,12 @@ internal static class SubmitCommand
         var keepFiles = new Option<bool>("--keep-provider-files") { Description = "Keep the input and output files at the provider after the results are received (default: delete them, so storage quotas do not fill up)." };
         var skipInvalid = new Option<bool>("--skip-invalid") { Description = "Leave invalid records out and submit the rest (each left-out record is listed, and kept in the job's skipped.jsonl). By default one invalid record stops the job: nothing is sent." };
         var pilot = new Option<long?>("--pilot") { Description = "Submit only the first N records; the rest are prepared and held until you release them (batchai release <job>) after checking the pilot's results." };
+        var force = new Option<bool>("--force") { Description = "Submit even when the estimated cost passes the store's spending cap (batchai config)." };
         var json = CommonOptions.Json();
         var name = new Option<string?>("--name", "-n") { Description = "A name to address the job by, e.g. tickets-nightly." };
         var command = new Command("submit", "Prepare requests from a file of records and submit them as batch jobs. The last line of output is the job id.")
         {
-            name, batchSize, keepFiles, skipInvalid, pilot, json,
+            name, batchSize, keepFiles, skipInvalid, pilot, force, json,
         };
         request.AddTo(command);
         command.SetAction((parse, cancellationToken) => CliContext.RunAsync(parse, host, async context =>
@@ -35,6 +36,7 @@ internal static class SubmitCommand
                 KeepProviderFiles = parse.GetValue(keepFiles),
                 SkipInvalidRecords = parse.GetValue(skipInvalid),
                 PilotSize = parse.GetValue(pilot),
+                IgnoreSpendingCap = parse.GetValue(force),
                 Connection = request.Connection(parse, context),
             };
             using var service = context.Service();
@@ -46,7 +48,7 @@ internal static class SubmitCommand
             }
             else
             {
-                context.Out.WriteLine($"Submitted {JobOutput.N(job.RequestCount)} request(s) in {job.Batches.Count} batch(es) to {ProviderNames.DisplayName(job.Provider)}{(job.Emulated ? " (in-process emulator)" : string.Empty)} as job {job}.");
+                context.Out.WriteLine($"Submitted {JobOutput.N(job.RequestCount)} request(s) in {job.Batches.Count} batch(es) to {ProviderNames.DisplayName(job.Provider)}{(job.Emulated ? " (in-process emulator)" : string.Empty)} as job {job}{(job.EstimatedCostUsd is { } cost ? string.Format(System.Globalization.CultureInfo.InvariantCulture, ", about {0:0.00##} USD at batch rates", cost) : string.Empty)}.");
                 if (job.Batches.Any(b => b.Held))
                 {
                     context.Out.WriteLine($"Pilot: {JobOutput.N(job.Batches.Where(b => !b.Held).Sum(b => (long)b.Requests))} request(s) sent, {JobOutput.N(job.Batches.Where(b => b.Held).Sum(b => (long)b.Requests))} held. Check their results (batchai wait, batchai receive), then send the rest: batchai release {job.Id}");

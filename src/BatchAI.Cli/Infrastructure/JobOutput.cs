@@ -37,6 +37,15 @@ internal static class JobOutput
         w.WriteString("state", job.State.ToString());
         w.WriteNumber("requestCount", job.RequestCount);
         w.WriteNumber("skipped", job.SkippedCount);
+        if (job.EstimatedCostUsd is { } estimate)
+        {
+            w.WriteNumber("estimatedCostUsd", estimate);
+        }
+        else
+        {
+            w.WriteNull("estimatedCostUsd");
+        }
+
         WriteNullable(w, "skippedList", job.SkippedPath);
         w.WriteNumber("completed", job.CompletedCount);
         w.WriteNumber("failed", job.FailedCount);

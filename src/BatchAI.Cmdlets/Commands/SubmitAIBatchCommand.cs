@@ -55,6 +55,11 @@ public sealed class SubmitAIBatchCommand : JobCmdlet
     [ValidateRange(1, long.MaxValue)]
     public long Pilot { get; set; }
 
+    /// <summary>Submit even when the estimated cost passes the store's spending cap (Set-AIBatchSpendingCap).</summary>
+    [Parameter(ParameterSetName = ProviderSet)]
+    [Parameter(ParameterSetName = EmulatorSet)]
+    public SwitchParameter Force { get; set; }
+
     /// <summary>Resubmit the retryable records of the jobs given by -Id (or piped from Get-AIBatch).</summary>
     [Parameter(Mandatory = true, ParameterSetName = RetrySet)]
     public SwitchParameter Retry { get; set; }
@@ -104,6 +109,7 @@ public sealed class SubmitAIBatchCommand : JobCmdlet
             MaxRequestsPerBatch = MyInvocation.BoundParameters.ContainsKey(nameof(BatchSize)) ? BatchSize : null,
             KeepProviderFiles = KeepProviderFiles.IsPresent,
             SkipInvalidRecords = SkipInvalid.IsPresent,
+            IgnoreSpendingCap = Force.IsPresent,
             PilotSize = MyInvocation.BoundParameters.ContainsKey(nameof(Pilot)) ? Pilot : null,
             Connection = new ProviderConnection
             {

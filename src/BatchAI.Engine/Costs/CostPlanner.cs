@@ -7,7 +7,9 @@ namespace BatchAI.Costs;
 /// <see cref="TokenEstimator"/>), output tokens from the expected average or, failing that, each request's
 /// <c>MaxOutputTokens</c> (an upper bound). Holds one running total per model, not the requests.
 /// </summary>
-public sealed class CostPlanner(long? outputTokensPerRequest = null)
+/// <param name="fallbackOutputTokens">Output assumed for a request with no MaxTokens (instead of an error).</param>
+/// <param name="useTokenizer">False to approximate input tokens for every model (cheap, for large jobs).</param>
+public sealed class CostPlanner(long? outputTokensPerRequest = null, long? fallbackOutputTokens = null, bool useTokenizer = true)
 {
     private readonly Dictionary<string, CostInputs> _byModel = new(StringComparer.OrdinalIgnoreCase);
 
@@ -18,9 +20,9 @@ public sealed class CostPlanner(long? outputTokensPerRequest = null)
             throw new ArgumentNullException(nameof(request));
         }
 
-        var output = outputTokensPerRequest ?? request.MaxOutputTokens
+        var output = outputTokensPerRequest ?? request.MaxOutputTokens ?? fallbackOutputTokens
             ?? throw BatchAIException.InvalidInput("OutputTokensMissing", $"Record {request.CustomId} has no MaxTokens, so its output cannot be estimated: give the expected output tokens per request (-OutputTokens / --output-tokens).");
-        var estimate = TokenEstimator.Estimate(request);
+        var estimate = TokenEstimator.Estimate(request, useTokenizer);
         if (!_byModel.TryGetValue(request.Model, out var totals))
         {
             totals = new CostInputs { Basis = "planned", TokensExact = true };

@@ -27,7 +27,9 @@ public static class TokenEstimator
     private static readonly Lazy<Tokenizer> O200k = new(() => TiktokenTokenizer.CreateForModel("gpt-4o"));
     private static readonly Lazy<Tokenizer> Cl100k = new(() => TiktokenTokenizer.CreateForModel("gpt-4"));
 
-    public static TokenEstimate Estimate(BatchRequest request)
+    /// <param name="useTokenizer">False to approximate even OpenAI models: far cheaper, for estimates made on every
+    /// record of a large job (the spending cap's).</param>
+    public static TokenEstimate Estimate(BatchRequest request, bool useTokenizer = true)
     {
         if (request is null)
         {
@@ -42,7 +44,7 @@ public static class TokenEstimator
 
         texts.Add(request.Prompt);
         var schema = request.Schema?.Json;
-        if (TokenizerFor(request.Model) is { } tokenizer)
+        if (useTokenizer && TokenizerFor(request.Model) is { } tokenizer)
         {
             var tokens = texts.Sum(t => (long)tokenizer.Value.CountTokens(t) + 3) + 3 + (schema is null ? 0 : tokenizer.Value.CountTokens(schema));
             return new TokenEstimate(tokens, exact: schema is null, tokenizer == O200k ? "o200k_base tokenizer" : "cl100k_base tokenizer");

@@ -34,6 +34,7 @@ public sealed class BatchJob
         CreatedAt = manifest.CreatedAt;
         RequestCount = manifest.RequestCount;
         SkippedCount = manifest.SkippedCount;
+        EstimatedCostUsd = manifest.EstimatedCostUsd;
         Columns = manifest.Columns.ToList();
         BaseUrl = manifest.BaseUrl;
         Emulated = manifest.Emulator;
@@ -64,6 +65,9 @@ public sealed class BatchJob
     public JobState State { get; }
 
     public long RequestCount { get; }
+
+    /// <summary>The batch cost estimated at submit, in US dollars, when the model's price is known.</summary>
+    public decimal? EstimatedCostUsd { get; }
 
     /// <summary>Invalid records left out at submit (the job asked to skip them); each is listed in <see cref="SkippedPath"/>.</summary>
     public long SkippedCount { get; }

@@ -40,6 +40,9 @@ public sealed class JobDefinition
     /// </summary>
     public long? PilotSize { get; set; }
 
+    /// <summary>Submit even when the estimated cost passes the store's spending cap.</summary>
+    public bool IgnoreSpendingCap { get; set; }
+
     internal void Validate()
     {
         if (Name is not null && (!NamePattern.IsMatch(Name) || Name.StartsWith("job-", StringComparison.OrdinalIgnoreCase)))

@@ -65,6 +65,12 @@ public sealed class JobDraft : IDisposable
     /// <summary>With a pilot: how many requests go out first; the rest are held until the job is released.</summary>
     public long? PilotSize { get; internal init; }
 
+    /// <summary>Whether a spending cap may stop this job (false when the submit was forced).</summary>
+    public bool CheckSpendingCap { get; internal init; } = true;
+
+    /// <summary>Running token totals per model, for the cost estimate the spending cap checks.</summary>
+    internal Costs.CostPlanner Plan { get; } = new(null, Costs.SpendingCap.AssumedOutputTokens, useTokenizer: false);
+
     /// <summary>What problems with custom ids name as the field: the input's id column when the ids came from one.</summary>
     public string IdField { get; set; } = "CustomId";
 
@@ -123,6 +129,7 @@ public sealed class JobDraft : IDisposable
 
         var part = _parts.Add(request.Model, request.CustomId, request.Schema?.Id, _line.GetBuffer(), (int)_line.Length);
         RequestFile.Write(_requestWriter, request, part.Index);
+        Plan.Add(request);
         _requestWriter.Flush();
         _requests.WriteByte((byte)'\n');
         _requestWriter.Reset(_requests);

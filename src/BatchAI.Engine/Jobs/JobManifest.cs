@@ -34,6 +34,9 @@ internal sealed class JobManifest
 
     public long RequestCount { get; set; }
 
+    /// <summary>The batch cost estimated at submit (US dollars), when the model's price is known; the monthly cap adds these up.</summary>
+    public decimal? EstimatedCostUsd { get; set; }
+
     /// <summary>Records left out because they were invalid (the job asked to skip them); listed in skipped.jsonl.</summary>
     public long SkippedCount { get; set; }
 

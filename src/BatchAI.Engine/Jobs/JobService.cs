@@ -66,7 +66,7 @@ public sealed class JobService : IDisposable
             limits = new ProviderLimits(size, limits.MaxBytesPerBatch);
         }
 
-        return new JobDraft(manifest, provider, limits, Path.Combine(StorePath, "staging", manifest.Id), JobsFolder) { SkipsInvalidRecords = definition.SkipInvalidRecords, PilotSize = definition.PilotSize };
+        return new JobDraft(manifest, provider, limits, Path.Combine(StorePath, "staging", manifest.Id), JobsFolder) { SkipsInvalidRecords = definition.SkipInvalidRecords, PilotSize = definition.PilotSize, CheckSpendingCap = !definition.IgnoreSpendingCap };
     }
 
     /// <summary>
@@ -81,6 +81,7 @@ public sealed class JobService : IDisposable
         }
 
         reporter ??= NullReporter.Instance;
+        CheckSpendingCap(draft);
         var ledger = draft.Complete();
         var manifest = draft.Manifest;
         using var held = Lock(ledger, manifest, "submit");
@@ -231,6 +232,60 @@ public sealed class JobService : IDisposable
             FailuresByCause = causes,
             Costs = ActualUsage(idOrName).Select(u => Costs.CostCalculator.Compare(prices.Find(u.Key), u.Value)).ToList(),
         };
+    }
+
+    /// <summary>The store's spending cap (config.json).</summary>
+    public Costs.SpendingCap SpendingCap
+    {
+        get => Costs.SpendingCap.Load(StorePath);
+        set => (value ?? throw new ArgumentNullException(nameof(value))).Save(StorePath);
+    }
+
+    /// <summary>
+    /// Estimates the draft's batch cost and records it in the job; refuses it, before anything is sent, when it would
+    /// pass the store's per-job cap or, with the estimates of the jobs submitted this month, the monthly one.
+    /// </summary>
+    private void CheckSpendingCap(JobDraft draft)
+    {
+        var prices = Costs.PriceTable.Load(_options.PriceFile);
+        decimal estimate = 0;
+        var unknown = new List<string>();
+        foreach (var total in draft.Plan.Totals)
+        {
+            if (prices.TryFind(total.Key, out var price))
+            {
+                estimate += Costs.CostCalculator.Compare(price, total.Value).BatchTokenCost;
+            }
+            else
+            {
+                unknown.Add(total.Key);
+            }
+        }
+
+        draft.Manifest.EstimatedCostUsd = unknown.Count == 0 ? estimate : null;
+        var cap = SpendingCap;
+        if (!cap.IsSet || !draft.CheckSpendingCap)
+        {
+            return;
+        }
+
+        if (unknown.Count > 0)
+        {
+            draft.Dispose();
+            throw new BatchAIException(ErrorKind.InvalidInput, "SpendingCapUnchecked", $"A spending cap is set, but there is no price for {string.Join(", ", unknown)} to estimate this job's cost. Nothing was sent. Give its prices in a price file, or force the submit (--force, -Force).");
+        }
+
+        var month = new DateTimeOffset(Clock.UtcNow.Year, Clock.UtcNow.Month, 1, 0, 0, 0, TimeSpan.Zero);
+        var spent = List().Where(j => j.CreatedAt >= month).Sum(j => j.EstimatedCostUsd ?? 0);
+        try
+        {
+            cap.Check(draft.JobId, estimate, spent);
+        }
+        catch (BatchAIException)
+        {
+            draft.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Every job in the store, newest first, as the ledger knows them.</summary>

@@ -29,6 +29,9 @@ public sealed class JobServiceOptions
     /// <summary>The source of jitter; tests fix it.</summary>
     public Func<double>? Random { get; set; }
 
+    /// <summary>A price file that overrides or extends the shipped prices, for cost estimates (the spending cap).</summary>
+    public string? PriceFile { get; set; }
+
     /// <summary>Counts every HTTP call the service's providers make (the side-by-side report); none when null.</summary>
     public Providers.Http.HttpCounters? Counters { get; set; }
 }
