@@ -21,6 +21,7 @@ internal static class CliApp
             RecoveryCommands.Resubmit(host),
             RecoveryCommands.Resume(host),
             RecoveryCommands.Release(host),
+            RecoveryCommands.Fallback(host),
             RunCommand.Create(host),
             SideBySideCommand.Create(host),
             UrgencyCommand.Create(host),

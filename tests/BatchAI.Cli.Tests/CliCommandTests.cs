@@ -208,6 +208,27 @@ public sealed class CliCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task AJobWithADeadlineFallsBackToRealTimeNearItAndReportsTheExtraCost()
+    {
+        _cli.SetEnvironment(CliHost.ProcessingVariable, "36000");
+        var id = (await SubmitAsync("--deadline", "2h", "--max-tokens", "50")).LastLine;
+
+        var early = await _cli.RunAsync("fallback", id);
+        _cli.Clock.Advance(TimeSpan.FromHours(1.5));
+        var fallback = await _cli.RunAsync("fallback", id, "--json");
+        var receive = await _cli.RunAsync("receive", id, "--out", _cli.File("out.csv"));
+
+        Assert.Equal(ExitCodes.Failure, early.ExitCode);
+        Assert.Contains("runs from 1 h before it", early.Error, StringComparison.Ordinal);
+        Assert.True(fallback.ExitCode == ExitCodes.Success, fallback.ToString());
+        var figures = JsonDocument.Parse(fallback.Out).RootElement;
+        Assert.InRange(figures.GetProperty("fallbackRecords").GetInt64(), 10, 18); // the batch had run a few by then; those are kept
+        Assert.Equal(1, figures.GetProperty("batchesCanceled").GetInt32());
+        Assert.Equal(figures.GetProperty("realtimeCost").GetDecimal() - figures.GetProperty("batchCost").GetDecimal(), figures.GetProperty("extraCost").GetDecimal());
+        Assert.Contains("18 result(s): 18 succeeded", receive.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task WaitThenReceiveWritesOneRowPerRecordInInputOrder()
     {
         var id = (await SubmitAsync("--name", "t", "--id-column", "ticket_id")).LastLine;

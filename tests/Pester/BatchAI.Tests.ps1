@@ -592,3 +592,16 @@ Describe 'Set-AIBatchSpendingCap' {
         $null = Set-AIBatchSpendingCap -Clear -Store $store -Confirm:$false
     }
 }
+
+Describe 'Resume-AIBatch -Fallback' {
+    It 'runs what a job has not answered in real time, near its deadline or when told to now' {
+        $store = New-TestStore
+        $job = New-SlowJob -Store $store
+
+        $done = $job | Resume-AIBatch -Fallback -Now -Store $store -Confirm:$false
+        $results = @($done | Receive-AIBatchResult -Store $store)
+
+        $done.State | Should -Be 'Finished'
+        $results.status | Should -Be 'Succeeded'
+    }
+}

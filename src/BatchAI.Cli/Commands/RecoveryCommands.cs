@@ -49,6 +49,46 @@ internal static class RecoveryCommands
         return command;
     }
 
+    public static Command Fallback(CliHost host)
+    {
+        var job = CommonOptions.Job();
+        var now = new Option<bool>("--now") { Description = "Run now, whatever the deadline (or with none)." };
+        var margin = new Option<string?>("--margin") { Description = "How long before the deadline the fallback may run (default 1h)." };
+        var concurrency = new Option<int?>("--max-concurrency") { Description = "Calls in flight at once (default 4)." };
+        var rpm = new Option<int?>("--requests-per-minute") { Description = "Stay under this many requests a minute." };
+        var json = CommonOptions.Json();
+        var command = new Command("fallback", "Near a job's deadline: cancel its running batches, keep what they finished, and run every record not yet answered through the real-time lane (full price); reports the extra cost.") { job, now, margin, concurrency, rpm, json };
+        command.SetAction((parse, cancellationToken) => CliContext.RunAsync(parse, host, async context =>
+        {
+            var options = new FallbackOptions
+            {
+                Now = parse.GetValue(now),
+                Realtime = RunCommand.RealtimeOptions(parse.GetValue(concurrency), parse.GetValue(rpm), null),
+            };
+            if (parse.GetValue(margin) is { } text)
+            {
+                options.Margin = Urgency.Durations.TryParse(text, out var span) && span is { } given ? given : throw BatchAIException.InvalidInput("DurationInvalid", $"--margin: '{text}' is not a duration such as 30m or 2h.");
+            }
+
+            using var service = context.Service();
+            var summary = await service.FallbackAsync(parse.GetValue(job)!, options, context.ApiKey, context.Reporter, cancellationToken).ConfigureAwait(false);
+            context.Out.WriteLine(parse.GetValue(json)
+                ? JobOutput.Json(w => JobOutput.WriteJob(w, summary.Job, x =>
+                {
+                    x.WriteNumber("fallbackRecords", summary.Records);
+                    x.WriteNumber("fallbackSucceeded", summary.Succeeded);
+                    x.WriteNumber("fallbackFailed", summary.Failed);
+                    x.WriteNumber("batchesCanceled", summary.BatchesCanceled);
+                    x.WriteNumber("realtimeCost", summary.RealtimeCost);
+                    x.WriteNumber("batchCost", summary.BatchCost);
+                    x.WriteNumber("extraCost", summary.ExtraCost);
+                }))
+                : string.Format(CultureInfo.InvariantCulture, "Job {0}: {1} batch(es) canceled; {2:N0} record(s) run in real time ({3:N0} succeeded, {4:N0} failed), {5:0.00####} USD more than at batch prices. Receive it: batchai receive {6}", summary.Job, summary.BatchesCanceled, summary.Records, summary.Succeeded, summary.Failed, summary.ExtraCost, summary.Job.Id));
+            return ExitCodes.Success;
+        }));
+        return command;
+    }
+
     public static Command Resume(CliHost host)
     {
         var job = CommonOptions.Job();

@@ -16,12 +16,13 @@ internal static class SubmitCommand
         var keepFiles = new Option<bool>("--keep-provider-files") { Description = "Keep the input and output files at the provider after the results are received (default: delete them, so storage quotas do not fill up)." };
         var skipInvalid = new Option<bool>("--skip-invalid") { Description = "Leave invalid records out and submit the rest (each left-out record is listed, and kept in the job's skipped.jsonl). By default one invalid record stops the job: nothing is sent." };
         var pilot = new Option<long?>("--pilot") { Description = "Submit only the first N records; the rest are prepared and held until you release them (batchai release <job>) after checking the pilot's results." };
+        var deadline = new Option<string?>("--deadline") { Description = "When the results are needed: a duration from now (12h, 2d) or a time (2026-12-01T06:00Z). Near it, batchai fallback runs what is unfinished in real time." };
         var force = new Option<bool>("--force") { Description = "Submit even when the estimated cost passes the store's spending cap (batchai config)." };
         var json = CommonOptions.Json();
         var name = new Option<string?>("--name", "-n") { Description = "A name to address the job by, e.g. tickets-nightly." };
         var command = new Command("submit", "Prepare requests from a file of records and submit them as batch jobs. The last line of output is the job id.")
         {
-            name, batchSize, keepFiles, skipInvalid, pilot, force, json,
+            name, batchSize, keepFiles, skipInvalid, pilot, deadline, force, json,
         };
         request.AddTo(command);
         command.SetAction((parse, cancellationToken) => CliContext.RunAsync(parse, host, async context =>
@@ -37,6 +38,7 @@ internal static class SubmitCommand
                 SkipInvalidRecords = parse.GetValue(skipInvalid),
                 PilotSize = parse.GetValue(pilot),
                 IgnoreSpendingCap = parse.GetValue(force),
+                Deadline = Deadline(parse.GetValue(deadline), host.Clock.UtcNow),
                 Connection = request.Connection(parse, context),
             };
             using var service = context.Service();
@@ -66,5 +68,23 @@ internal static class SubmitCommand
             return ExitCodes.Success;
         }));
         return command;
+    }
+
+    /// <summary>A deadline as a duration from now (12h) or a point in time (ISO 8601); none when empty.</summary>
+    private static DateTimeOffset? Deadline(string? text, DateTimeOffset now)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return null;
+        }
+
+        if (Urgency.Durations.TryParse(text, out var duration) && duration is { } span)
+        {
+            return now + span;
+        }
+
+        return DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var at)
+            ? at
+            : throw BatchAIException.InvalidInput("DeadlineInvalid", $"--deadline: '{text}' is neither a duration (12h, 2d) nor a time (2026-12-01T06:00Z).");
     }
 }

@@ -21,6 +21,14 @@ public sealed class ResumeAIBatchCommand : JobCmdlet
     [ValidateNotNullOrEmpty]
     public string[] Id { get; set; } = [];
 
+    /// <summary>Near the job's deadline: cancel its running batches and run every record not yet answered in real time (full price).</summary>
+    [Parameter]
+    public SwitchParameter Fallback { get; set; }
+
+    /// <summary>With -Fallback: run now, whatever the deadline.</summary>
+    [Parameter]
+    public SwitchParameter Now { get; set; }
+
     /// <summary>Also submit what a pilot (Submit-AIBatch -Pilot) held back: the rest of the job, once the pilot's results look right.</summary>
     [Parameter]
     public SwitchParameter Release { get; set; }
@@ -29,8 +37,19 @@ public sealed class ResumeAIBatchCommand : JobCmdlet
     {
         foreach (var id in Id)
         {
-            if (!ShouldProcess(id, Release ? "Release the held rest of the pilot job, and submit it" : "Submit the job's batches not yet sent and download what ended"))
+            if (!ShouldProcess(id, Fallback ? "Cancel the job's running batches and run its unanswered records in real time, at full price" : Release ? "Release the held rest of the pilot job, and submit it" : "Submit the job's batches not yet sent and download what ended"))
             {
+                continue;
+            }
+
+            if (Fallback)
+            {
+                if (TryRunEngine(bridge => Service.FallbackAsync(id, new FallbackOptions { Now = Now.IsPresent }, PlainApiKey(), bridge, StopToken), id, out var summary))
+                {
+                    WriteVerbose(string.Format(System.Globalization.CultureInfo.InvariantCulture, "Job {0}: {1:N0} record(s) run in real time, {2:0.00####} USD over their batch price.", summary.Job, summary.Records, summary.ExtraCost));
+                    WriteObject(summary.Job);
+                }
+
                 continue;
             }
 

@@ -55,6 +55,11 @@ public sealed class SubmitAIBatchCommand : JobCmdlet
     [ValidateRange(1, long.MaxValue)]
     public long Pilot { get; set; }
 
+    /// <summary>When the results are needed; near it, Resume-AIBatch -Fallback runs what is unfinished in real time.</summary>
+    [Parameter(ParameterSetName = ProviderSet)]
+    [Parameter(ParameterSetName = EmulatorSet)]
+    public DateTime Deadline { get; set; }
+
     /// <summary>Submit even when the estimated cost passes the store's spending cap (Set-AIBatchSpendingCap).</summary>
     [Parameter(ParameterSetName = ProviderSet)]
     [Parameter(ParameterSetName = EmulatorSet)]
@@ -110,6 +115,7 @@ public sealed class SubmitAIBatchCommand : JobCmdlet
             KeepProviderFiles = KeepProviderFiles.IsPresent,
             SkipInvalidRecords = SkipInvalid.IsPresent,
             IgnoreSpendingCap = Force.IsPresent,
+            Deadline = MyInvocation.BoundParameters.ContainsKey(nameof(Deadline)) ? new DateTimeOffset(Deadline.ToUniversalTime(), TimeSpan.Zero) : null,
             PilotSize = MyInvocation.BoundParameters.ContainsKey(nameof(Pilot)) ? Pilot : null,
             Connection = new ProviderConnection
             {

@@ -43,6 +43,12 @@ public sealed class JobDefinition
     /// <summary>Submit even when the estimated cost passes the store's spending cap.</summary>
     public bool IgnoreSpendingCap { get; set; }
 
+    /// <summary>
+    /// When the results are needed by. Near it, the records still unfinished (or expired) can be run through the
+    /// real-time lane (batchai fallback, Resume-AIBatch -Fallback), at full price.
+    /// </summary>
+    public DateTimeOffset? Deadline { get; set; }
+
     internal void Validate()
     {
         if (Name is not null && (!NamePattern.IsMatch(Name) || Name.StartsWith("job-", StringComparison.OrdinalIgnoreCase)))

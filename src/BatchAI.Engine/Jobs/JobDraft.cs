@@ -229,6 +229,7 @@ public sealed class JobDraft : IDisposable
 
         if (request.Schema is { } schema && _schemas.Add(schema.Id))
         {
+            _manifest.SchemaNames[schema.Id] = schema.Name;
             var path = Path.Combine(_stagingFolder, "schemas", schema.Id + ".json");
             PrivateStore.Folder(Path.GetDirectoryName(path)!);
             using var file = PrivateStore.Create(path, FileMode.Create);

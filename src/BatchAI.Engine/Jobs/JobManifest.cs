@@ -42,6 +42,12 @@ internal sealed class JobManifest
 
     public List<string> Models { get; set; } = [];
 
+    /// <summary>The name each schema was given (its file holds only the JSON), by schema id.</summary>
+    public Dictionary<string, string> SchemaNames { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>When the job's results are needed by; near it, what is unfinished can go through the real-time lane.</summary>
+    public DateTimeOffset? Deadline { get; set; }
+
     /// <summary>Every source column, in first-seen order: the columns of the results file before ours.</summary>
     public List<string> Columns { get; set; } = [];
 
@@ -74,6 +80,9 @@ internal sealed class PartRecord
 
     /// <summary>Held back by a pilot: not submitted until the job is released.</summary>
     public bool Held { get; set; }
+
+    /// <summary>Run through the real-time lane (a deadline fallback), not as a provider batch.</summary>
+    public bool Realtime { get; set; }
 
     /// <summary>The part's request lines, relative to the job folder (its custom ids, in order, beside it as <c>.ids</c>).</summary>
     public string File { get; set; } = string.Empty;

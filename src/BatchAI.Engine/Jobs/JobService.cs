@@ -58,6 +58,7 @@ public sealed class JobService : IDisposable
             Emulator = connection.UseEmulator,
             Input = definition.Input,
             KeepProviderFiles = definition.KeepProviderFiles,
+            Deadline = definition.Deadline,
         };
         var provider = CreateProvider(connection, reporter);
         var limits = provider.Limits;
@@ -137,7 +138,8 @@ public sealed class JobService : IDisposable
     {
         var ledger = Resolve(idOrName);
         var manifest = ledger.Load();
-        var modelOf = manifest.Parts.Where(p => p.BatchId is not null).GroupBy(p => p.BatchId!).ToDictionary(g => g.Key, g => g.First().Model, StringComparer.Ordinal);
+        // Batch parts only: records a deadline fallback ran in real time were paid at real-time prices (see FallbackAsync).
+        var modelOf = manifest.Parts.Where(p => p.BatchId is not null && !p.Realtime).GroupBy(p => p.BatchId!).ToDictionary(g => g.Key, g => g.First().Model, StringComparer.Ordinal);
         var byModel = new Dictionary<string, Costs.CostInputs>(StringComparer.OrdinalIgnoreCase);
         foreach (var model in manifest.Models)
         {
@@ -231,6 +233,80 @@ public sealed class JobService : IDisposable
             Counts = counts,
             FailuresByCause = causes,
             Costs = ActualUsage(idOrName).Select(u => Costs.CostCalculator.Compare(prices.Find(u.Key), u.Value)).ToList(),
+        };
+    }
+
+    /// <summary>
+    /// Near the job's deadline (or now, when asked), cancels its batches still running, takes in what they finished,
+    /// and sends every record not yet answered through the real-time lane; reports the extra cost over batch prices.
+    /// </summary>
+    public async Task<FallbackSummary> FallbackAsync(string idOrName, FallbackOptions? options, string? apiKey, IEngineReporter reporter, CancellationToken cancellationToken)
+    {
+        options ??= new FallbackOptions();
+        reporter ??= NullReporter.Instance;
+        var ledger = Resolve(idOrName);
+        using var held = Lock(ledger, ledger.Load(), "fallback");
+        var manifest = ledger.Load();
+        DeadlineFallback.CheckTime(manifest, options, Clock.UtcNow);
+        var counters = new Providers.Http.HttpCounters();
+        using var provider = CreateProvider(manifest.Connection(apiKey), reporter, counters);
+
+        // Stop what still runs, so no record is paid for in both lanes; what a pilot holds will not be sent as a batch.
+        var canceled = 0;
+        foreach (var part in manifest.Parts.Where(p => !p.State.IsFinal()))
+        {
+            if (part.BatchId is null)
+            {
+                part.State = BatchState.Canceled;
+                part.Held = false;
+                part.FinishedAt = Clock.UtcNow;
+            }
+            else
+            {
+                part.Apply(await provider.CancelAsync(part.BatchId, cancellationToken).ConfigureAwait(false), Clock.UtcNow);
+                canceled++;
+            }
+
+            ledger.Save(manifest);
+        }
+
+        var waited = TimeSpan.Zero;
+        while (manifest.Parts.Any(p => !p.State.IsFinal()))
+        {
+            if (waited >= options.CancelWait)
+            {
+                throw new BatchAIException(ErrorKind.Unavailable, "FallbackBatchesStillRunning", $"Job {manifest.Id}: {manifest.Parts.Count(p => !p.State.IsFinal())} batch(es) are still canceling after {options.CancelWait.TotalMinutes:0} min; run the fallback again shortly.");
+            }
+
+            await Clock.Delay(TimeSpan.FromSeconds(2), cancellationToken).ConfigureAwait(false);
+            waited += TimeSpan.FromSeconds(2);
+            await RefreshAsync(ledger, manifest, provider, cancellationToken).ConfigureAwait(false);
+        }
+
+        await DownloadFinishedAsync(ledger, manifest, provider, reporter, cancellationToken).ConfigureAwait(false);
+
+        var requests = DeadlineFallback.Unanswered(ledger, manifest);
+        var results = new List<BatchResult>(requests.Count);
+        var lane = await Realtime.RealtimeLane.RunAsync(provider, counters, requests, options.Realtime, results.Add, Clock, cancellationToken).ConfigureAwait(false);
+        if (requests.Count > 0)
+        {
+            DeadlineFallback.Record(ledger, manifest, provider, requests, results, Clock.UtcNow);
+        }
+
+        manifest.Records = JobRecords.Count(ledger, manifest);
+        ledger.Save(manifest);
+        var (realtimeCost, batchCost) = DeadlineFallback.Cost(results, requests, Costs.PriceTable.Load(_options.PriceFile));
+        reporter.Verbose(string.Format(CultureInfo.InvariantCulture, "Job {0}: {1:N0} record(s) through the real-time lane, {2:0.00####} USD over their batch price.", manifest.Id, requests.Count, realtimeCost - batchCost));
+        return new FallbackSummary
+        {
+            Job = new BatchJob(manifest, ledger.Folder),
+            Records = requests.Count,
+            Succeeded = lane.Succeeded,
+            Failed = lane.Failed,
+            BatchesCanceled = canceled,
+            RealtimeCost = realtimeCost,
+            BatchCost = batchCost,
+            Lane = lane,
         };
     }
 

@@ -104,6 +104,10 @@ internal static class RequestFile
             Part = root.GetProperty("part").GetInt32(),
             Model = root.GetProperty("model").GetString()!,
             SchemaId = root.TryGetProperty("schema", out var schema) ? schema.GetString() : null,
+            Prompt = root.TryGetProperty("prompt", out var prompt) ? prompt.GetString()! : string.Empty,
+            SystemPrompt = root.TryGetProperty("system", out var system) ? system.GetString() : null,
+            MaxOutputTokens = root.TryGetProperty("maxTokens", out var maxTokens) ? maxTokens.GetInt32() : null,
+            Temperature = root.TryGetProperty("temperature", out var temperature) ? temperature.GetDouble() : null,
             Source = new SourceRecord(row, columns, values, line),
         };
     }
@@ -120,5 +124,17 @@ internal sealed class StoredRequest
 
     public string? SchemaId { get; init; }
 
+    public string Prompt { get; init; } = string.Empty;
+
+    public string? SystemPrompt { get; init; }
+
+    public int? MaxOutputTokens { get; init; }
+
+    public double? Temperature { get; init; }
+
     public SourceRecord Source { get; init; } = null!;
+
+    /// <summary>The request again, as it was made (its schema read back from the job's schemas folder).</summary>
+    public BatchRequest ToRequest(Func<string, ResponseSchema> schema) =>
+        new(CustomId, Source, Prompt, Model, SystemPrompt, MaxOutputTokens, Temperature, SchemaId is null ? null : schema(SchemaId));
 }
