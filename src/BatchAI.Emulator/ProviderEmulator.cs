@@ -74,6 +74,11 @@ public sealed class ProviderEmulator : HttpMessageHandler
             return FaultResponses.RateLimited(synchronous, wait);
         }
 
+        if (path == "/v1/messages/count_tokens" && request.Method == HttpMethod.Post)
+        {
+            return Fault(FrontEnd.Anthropic) ?? await _anthropic.CountTokensAsync(request, cancellationToken).ConfigureAwait(false);
+        }
+
         if (path == "/v1/messages" && request.Method == HttpMethod.Post)
         {
             return Fault(FrontEnd.Anthropic) ?? await _anthropic.MessageAsync(request, cancellationToken).ConfigureAwait(false);

@@ -118,6 +118,7 @@ public sealed class CliCommandTests : IDisposable
     public async Task CompareEstimatesAFileOfRecordsAndReadsAFinishedJobsUsage()
     {
         var planned = await _cli.RunAsync("compare", "--input", Tickets, "--model", "gpt-4o-mini", "--prompt", "Triage: {subject}", "--output-tokens", "50", "--json");
+        var counted = await _cli.RunAsync("compare", "--input", Tickets, "--model", "gpt-4o-mini", "--prompt", "Triage: {subject}", "--output-tokens", "50", "--count-with-provider", "--emulator", "--json");
         var id = (await SubmitAsync("--name", "costed")).LastLine;
         await _cli.RunAsync("wait", id);
         await _cli.RunAsync("receive", id, "--out", _cli.File("costed.csv"));
@@ -130,6 +131,8 @@ public sealed class CliCommandTests : IDisposable
         var plan = JsonDocument.Parse(planned.Out).RootElement;
         Assert.Equal((18L, 900L, "planned"), (plan.GetProperty("requests").GetInt64(), plan.GetProperty("outputTokens").GetInt64(), plan.GetProperty("basis").GetString()));
         Assert.True(plan.GetProperty("byModel")[0].GetProperty("tokensExact").GetBoolean());
+        Assert.True(counted.ExitCode == ExitCodes.Success, counted.ToString());
+        Assert.True(JsonDocument.Parse(counted.Out).RootElement.GetProperty("inputTokens").GetInt64() > 0);
         var usage = JsonDocument.Parse(actual.Out).RootElement;
         Assert.Equal(("actual", 18L), (usage.GetProperty("basis").GetString(), usage.GetProperty("requests").GetInt64()));
         Assert.True(usage.GetProperty("batchCost").GetDecimal() * 2 == usage.GetProperty("realtimeCost").GetDecimal());

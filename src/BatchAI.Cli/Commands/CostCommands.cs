@@ -91,6 +91,10 @@ internal static class CostCommands
         var schema = new Option<string?>("--schema") { Description = "With --input: the JSON Schema file." };
         var maxTokens = new Option<int?>("--max-tokens") { Description = "With --input: the most output tokens per answer." };
         var job = new Option<string?>("--job") { Description = "Use a job's actual usage (as the provider reported it) instead of counts." };
+        var countWithProvider = new Option<bool>("--count-with-provider") { Description = "With --input: count each request's input tokens with the provider's own count-tokens endpoint (one call per record; needs its key) instead of offline." };
+        var provider = CommonOptions.Provider();
+        var baseUrl = new Option<string?>("--base-url") { Description = "With --count-with-provider: the provider's base URL, as for submit." };
+        var emulator = new Option<bool>("--emulator") { Description = "With --count-with-provider: count on the in-process emulator." };
         var perOperation = new Option<decimal?>("--platform-cost-per-operation") { Description = "What the automation platform charges per operation (task, action), in US dollars." };
         var perItem = new Option<int?>("--operations-per-item") { Description = "Operations a loop spends per item (default 1)." };
         var perRun = new Option<int?>("--operations-per-run") { Description = "Operations the batch flow spends per run: submit, check, receive (default 3)." };
@@ -101,9 +105,9 @@ internal static class CostCommands
         var json = CommonOptions.Json();
         var command = new Command("compare", "What a run costs in real time and as a batch, on the token bill and the platform's per-operation bill, and what batching saves.")
         {
-            model, requests, inputTokens, outputTokens, cachedTokens, input, prompt, promptColumn, system, schema, maxTokens, job, perOperation, perItem, perRun, runs, inputPrice, outputPrice, prices, json,
+            model, requests, inputTokens, outputTokens, cachedTokens, input, prompt, promptColumn, system, schema, maxTokens, job, countWithProvider, provider, baseUrl, emulator, perOperation, perItem, perRun, runs, inputPrice, outputPrice, prices, json,
         };
-        command.SetAction(parse => CliContext.RunAsync(parse, host, context =>
+        command.SetAction((parse, cancellationToken) => CliContext.RunAsync(parse, host, async context =>
         {
             var table = PriceTable.Load(parse.GetValue(prices));
             IReadOnlyList<KeyValuePair<string, CostInputs>> usage;
@@ -133,12 +137,18 @@ internal static class CostCommands
                 var planner = new CostPlanner(parse.GetValue(outputTokens));
                 var factory = new BatchRequestFactory(options, detectDuplicateIds: false);
                 using var records = RecordFiles.Open(path);
-                foreach (var item in records.Read())
+                var built = records.Read().Where(i => i.Record is not null).Select(i => factory.Build(i.Record!).Request).Where(r => r is not null).Select(r => r!).ToList();
+                IReadOnlyList<long>? counted = null;
+                if (parse.GetValue(countWithProvider))
                 {
-                    if (item.Record is { } record && factory.Build(record).Request is { } request)
-                    {
-                        planner.Add(request);
-                    }
+                    using var service = context.Service();
+                    var connection = new BatchAI.Providers.ProviderConnection { Provider = BatchAI.Providers.ProviderNames.Parse(parse.GetValue(provider)!), BaseUrl = parse.GetValue(baseUrl), UseEmulator = parse.GetValue(emulator), ApiKey = context.ApiKey };
+                    counted = await service.CountTokensAsync(connection, built, context.Reporter, cancellationToken).ConfigureAwait(false);
+                }
+
+                for (var i = 0; i < built.Count; i++)
+                {
+                    planner.Add(built[i], counted?[i]);
                 }
 
                 usage = planner.Totals;
@@ -161,7 +171,7 @@ internal static class CostCommands
                 return CostCalculator.Compare(table.Find(u.Key, parse.GetValue(inputPrice), parse.GetValue(outputPrice)), u.Value);
             }).ToList();
             context.Out.WriteLine(parse.GetValue(json) ? JobOutput.Json(w => WriteComparison(w, comparisons)) : Describe(comparisons));
-            return Task.FromResult(ExitCodes.Success);
+            return ExitCodes.Success;
         }));
         return command;
     }

@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using BatchAI.Emulator.Faults;
 using BatchAI.Emulator.Http;
+using BatchAI.Emulator.Model;
 using BatchAI.Emulator.State;
 using BatchAI.IO;
 
@@ -62,6 +63,49 @@ internal sealed class AnthropicProtocol(EmulatorStore store, EmulatorOptions opt
         });
         response.Headers.TryAddWithoutValidation("request-id", requestId);
         return response;
+    }
+
+    /// <summary><c>POST /v1/messages/count_tokens</c>: what the messages and system prompt would count as.</summary>
+    public async Task<HttpResponseMessage> CountTokensAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        if (Authenticate(request) is { } refused)
+        {
+            return refused;
+        }
+
+        JsonDocument body;
+        try
+        {
+            body = JsonDocument.Parse(await RequestBody.ReadTextAsync(request.Content, cancellationToken).ConfigureAwait(false));
+        }
+        catch (JsonException)
+        {
+            return Error(HttpStatusCode.BadRequest, "invalid_request_error", "The request body is not valid JSON.");
+        }
+
+        using (body)
+        {
+            var root = body.RootElement;
+            if (!root.TryGetProperty("messages", out var messages) || messages.ValueKind != JsonValueKind.Array || !root.TryGetProperty("model", out _))
+            {
+                return Error(HttpStatusCode.BadRequest, "invalid_request_error", "model and messages: Field required");
+            }
+
+            var conversation = new List<ModelMessage>();
+            if (root.TryGetProperty("system", out var system))
+            {
+                conversation.Add(new ModelMessage("system", EmulatedModel.ContentText(system)));
+            }
+
+            conversation.AddRange(messages.EnumerateArray().Select(m => new ModelMessage(m.GetProperty("role").GetString()!, EmulatedModel.ContentText(m.GetProperty("content")))));
+            var tokens = EmulatedModel.PromptTokens(conversation);
+            return Marked(Responses.Ok(w =>
+            {
+                w.WriteStartObject();
+                w.WriteNumber("input_tokens", tokens);
+                w.WriteEndObject();
+            }));
+        }
     }
 
     /// <summary><c>POST /v1/messages</c>: the synchronous Messages API, the same emulated model answered at once.</summary>

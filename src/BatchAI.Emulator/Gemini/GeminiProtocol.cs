@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using BatchAI.Emulator.Faults;
 using BatchAI.Emulator.Http;
+using BatchAI.Emulator.Model;
 using BatchAI.Emulator.State;
 using BatchAI.IO;
 
@@ -68,6 +69,8 @@ internal sealed class GeminiProtocol(EmulatorStore store, EmulatorOptions option
             ("download", 2, "files", "GET") when item.EndsWith(":download", StringComparison.Ordinal) => Download(Strip(item, ":download")),
             (null, 2, "models", "POST") when item.EndsWith(":batchGenerateContent", StringComparison.Ordinal)
                 => await CreateAsync(request, Strip(item, ":batchGenerateContent"), cancellationToken).ConfigureAwait(false),
+            (null, 2, "models", "POST") when item.EndsWith(":countTokens", StringComparison.Ordinal)
+                => await CountTokensAsync(request, cancellationToken).ConfigureAwait(false),
             (null, 2, "models", "POST") when item.EndsWith(":generateContent", StringComparison.Ordinal)
                 => await GenerateContentAsync(request, Strip(item, ":generateContent"), cancellationToken).ConfigureAwait(false),
             (null, 1, "batches", "GET") => List(request.RequestUri),
@@ -418,6 +421,44 @@ internal sealed class GeminiProtocol(EmulatorStore store, EmulatorOptions option
 
         File.Delete(store.DataPath(FileArea, id, ".bin"));
         return Empty();
+    }
+
+    /// <summary><c>models/{model}:countTokens</c>: <c>contents</c>, or a whole <c>generateContentRequest</c> (system instruction included).</summary>
+    private static async Task<HttpResponseMessage> CountTokensAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        JsonDocument body;
+        try
+        {
+            body = JsonDocument.Parse(await RequestBody.ReadTextAsync(request.Content, cancellationToken).ConfigureAwait(false));
+        }
+        catch (JsonException)
+        {
+            return GeminiJson.Error(HttpStatusCode.BadRequest, "INVALID_ARGUMENT", "Invalid JSON payload received.");
+        }
+
+        using (body)
+        {
+            var root = body.RootElement;
+            var content = GenerateContentModel.Field(root, "generateContentRequest", "generate_content_request") ?? root;
+            var messages = new List<ModelMessage>();
+            if (GenerateContentModel.Field(content, "systemInstruction", "system_instruction") is { } system)
+            {
+                messages.Add(new ModelMessage("system", GenerateContentModel.PartsText(system)));
+            }
+
+            if (GenerateContentModel.Field(content, "contents", "contents") is { ValueKind: JsonValueKind.Array } contents)
+            {
+                messages.AddRange(contents.EnumerateArray().Select(c => new ModelMessage("user", GenerateContentModel.PartsText(c))));
+            }
+
+            var tokens = EmulatedModel.PromptTokens(messages);
+            return Responses.Ok(w =>
+            {
+                w.WriteStartObject();
+                w.WriteNumber("totalTokens", tokens);
+                w.WriteEndObject();
+            });
+        }
     }
 
     /// <summary><c>models/{model}:generateContent</c>: the synchronous call, the same emulated model answered at once.</summary>

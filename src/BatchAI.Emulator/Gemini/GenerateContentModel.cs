@@ -105,7 +105,7 @@ internal static class GenerateContentModel
             ? value
             : null;
 
-    private static string PartsText(JsonElement content)
+    public static string PartsText(JsonElement content)
     {
         var builder = new StringBuilder();
         if (content.TryGetProperty("parts", out var parts) && parts.ValueKind == JsonValueKind.Array)

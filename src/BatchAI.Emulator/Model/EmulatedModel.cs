@@ -66,11 +66,10 @@ internal static class EmulatedModel
     /// </summary>
     public static ModelAnswer Respond(string model, IReadOnlyList<ModelMessage> messages, int? maxTokens, JsonElement? schema, string seed)
     {
-        var promptTokens = 3;
+        var promptTokens = PromptTokens(messages);
         var lastUser = string.Empty;
         foreach (var message in messages)
         {
-            promptTokens += 4 + Tokens(message.Text);
             if (message.Role == "user")
             {
                 lastUser = message.Text;
@@ -91,6 +90,9 @@ internal static class EmulatedModel
     }
 
     public static int Tokens(string text) => (text.Length + 3) / 4;
+
+    /// <summary>What a conversation counts as input: 3, and 4 per message plus its text's tokens (what every count-tokens endpoint here answers, and every usage reports).</summary>
+    public static int PromptTokens(IEnumerable<ModelMessage> messages) => 3 + messages.Sum(m => 4 + Tokens(m.Text));
 
     /// <summary>The first <paramref name="length"/> characters, one fewer if that would split a surrogate pair (an emoji): real models never return half a character.</summary>
     internal static string Cut(string text, int length)

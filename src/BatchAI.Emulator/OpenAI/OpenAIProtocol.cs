@@ -43,6 +43,7 @@ internal sealed class OpenAIProtocol(EmulatorStore store, EmulatorOptions option
             (2, "batches", "GET") => RetrieveBatch(segments[1]),
             (3, "batches", "POST") when segments[2] == "cancel" => CancelBatch(segments[1]),
             (2, "chat", "POST") when segments[1] == "completions" => await ChatCompletionAsync(request, cancellationToken).ConfigureAwait(false),
+            (2, "responses", "POST") when segments[1] == "input_tokens" => await CountInputTokensAsync(request, cancellationToken).ConfigureAwait(false),
             _ => InvalidUrl(request),
         };
     }
@@ -72,6 +73,51 @@ internal sealed class OpenAIProtocol(EmulatorStore store, EmulatorOptions option
 
             var created = OpenAIJson.Seconds(options.Now());
             return Responses.Ok(w => BatchProcessor.WriteChatCompletion(w, Ids.Derived(seed + created.ToString(CultureInfo.InvariantCulture), 24), answer, created, flavor.ContentFilterResults));
+        }
+    }
+
+    /// <summary><c>POST /v1/responses/input_tokens</c>: what <c>input</c> and <c>instructions</c> would count as.</summary>
+    private static async Task<HttpResponseMessage> CountInputTokensAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        JsonDocument body;
+        try
+        {
+            body = JsonDocument.Parse(await RequestBody.ReadTextAsync(request.Content, cancellationToken).ConfigureAwait(false));
+        }
+        catch (JsonException)
+        {
+            return Responses.OpenAIError(HttpStatusCode.BadRequest, "We could not parse the JSON body of your request.", "invalid_request_error");
+        }
+
+        using (body)
+        {
+            var root = body.RootElement;
+            if (!root.TryGetProperty("model", out var model) || model.ValueKind != JsonValueKind.String)
+            {
+                return Responses.OpenAIError(HttpStatusCode.BadRequest, "Missing required parameter: 'model'.", "invalid_request_error", "model", "missing_required_parameter");
+            }
+
+            var messages = new List<Model.ModelMessage>();
+            if (root.TryGetProperty("instructions", out var instructions) && instructions.ValueKind == JsonValueKind.String)
+            {
+                messages.Add(new Model.ModelMessage("system", instructions.GetString()!));
+            }
+
+            if (root.TryGetProperty("input", out var input))
+            {
+                messages.AddRange(input.ValueKind == JsonValueKind.String
+                    ? [new Model.ModelMessage("user", input.GetString()!)]
+                    : input.ValueKind == JsonValueKind.Array ? input.EnumerateArray().Select(i => new Model.ModelMessage(i.TryGetProperty("role", out var r) ? r.GetString() ?? "user" : "user", i.TryGetProperty("content", out var c) ? Model.EmulatedModel.ContentText(c) : string.Empty)) : []);
+            }
+
+            var tokens = Model.EmulatedModel.PromptTokens(messages);
+            return Responses.Ok(w =>
+            {
+                w.WriteStartObject();
+                w.WriteString("object", "response.input_tokens");
+                w.WriteNumber("input_tokens", tokens);
+                w.WriteEndObject();
+            });
         }
     }
 

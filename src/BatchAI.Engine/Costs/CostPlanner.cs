@@ -13,7 +13,8 @@ public sealed class CostPlanner(long? outputTokensPerRequest = null, long? fallb
 {
     private readonly Dictionary<string, CostInputs> _byModel = new(StringComparer.OrdinalIgnoreCase);
 
-    public void Add(BatchRequest request)
+    /// <param name="countedInputTokens">The input tokens the provider's count-tokens endpoint gave, when it was asked (exact).</param>
+    public void Add(BatchRequest request, long? countedInputTokens = null)
     {
         if (request is null)
         {
@@ -22,7 +23,7 @@ public sealed class CostPlanner(long? outputTokensPerRequest = null, long? fallb
 
         var output = outputTokensPerRequest ?? request.MaxOutputTokens ?? fallbackOutputTokens
             ?? throw BatchAIException.InvalidInput("OutputTokensMissing", $"Record {request.CustomId} has no MaxTokens, so its output cannot be estimated: give the expected output tokens per request (-OutputTokens / --output-tokens).");
-        var estimate = TokenEstimator.Estimate(request, useTokenizer);
+        var estimate = countedInputTokens is { } counted ? new TokenEstimate(counted, exact: true, "the provider's count-tokens endpoint") : TokenEstimator.Estimate(request, useTokenizer);
         if (!_byModel.TryGetValue(request.Model, out var totals))
         {
             totals = new CostInputs { Basis = "planned", TokensExact = true };

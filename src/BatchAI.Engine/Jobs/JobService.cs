@@ -310,6 +310,27 @@ public sealed class JobService : IDisposable
         };
     }
 
+    /// <summary>
+    /// Input tokens for each request, from the provider's own count-tokens endpoint (OpenAI's responses/input_tokens,
+    /// Anthropic's messages/count_tokens, Gemini's countTokens): one call per request, so for a sample, not a million.
+    /// </summary>
+    public async Task<IReadOnlyList<long>> CountTokensAsync(ProviderConnection connection, IReadOnlyList<Requests.BatchRequest> requests, IEngineReporter reporter, CancellationToken cancellationToken)
+    {
+        if (connection is null || requests is null)
+        {
+            throw new ArgumentNullException(connection is null ? nameof(connection) : nameof(requests));
+        }
+
+        using var provider = CreateProvider(connection, reporter ?? NullReporter.Instance);
+        var counts = new List<long>(requests.Count);
+        foreach (var request in requests)
+        {
+            counts.Add(await provider.CountTokensAsync(request, cancellationToken).ConfigureAwait(false));
+        }
+
+        return counts;
+    }
+
     /// <summary>The store's spending cap (config.json).</summary>
     public Costs.SpendingCap SpendingCap
     {

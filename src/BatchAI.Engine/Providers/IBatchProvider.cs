@@ -55,6 +55,9 @@ internal interface IBatchProvider : IDisposable
     /// </summary>
     Task<ResultLine> SendNowAsync(BatchRequest request, CancellationToken cancellationToken);
 
+    /// <summary>The input tokens the provider's own count-tokens endpoint gives for <paramref name="request"/>.</summary>
+    Task<long> CountTokensAsync(BatchRequest request, CancellationToken cancellationToken);
+
     /// <summary>Streams the results of a finished batch, one line at a time.</summary>
     IAsyncEnumerable<ResultLine> ReadResultsAsync(RemoteBatch batch, CancellationToken cancellationToken);
 }

@@ -92,6 +92,10 @@ internal sealed class AnthropicProvider(ProviderHttp http, IDisposable? owned = 
     /// </summary>
     public Task<int> DeleteFilesAsync(RemoteBatch batch, string? inputFileId, CancellationToken cancellationToken) => Task.FromResult(0);
 
+    /// <summary><c>POST /v1/messages/count_tokens</c> with the request's model, messages and system prompt.</summary>
+    public Task<long> CountTokensAsync(BatchRequest request, CancellationToken cancellationToken) =>
+        SyncCall.CountAsync(http, "v1/messages/count_tokens", SyncCall.Pick(SyncCall.Body(this, request, "params"), ("model", "model"), ("messages", "messages"), ("system", "system")), "input_tokens", $"Counting the tokens of {request.CustomId}", cancellationToken);
+
     /// <summary><c>POST /v1/messages</c>, read as the batch result line it would have been.</summary>
     public async Task<ResultLine> SendNowAsync(BatchRequest request, CancellationToken cancellationToken)
     {

@@ -164,6 +164,15 @@ internal sealed class GeminiProvider(ProviderHttp http, string apiVersion, IDisp
     private static string DisplayNamePrefix(PartSubmission part) =>
         string.Format(CultureInfo.InvariantCulture, "batchai {0} part {1}/", part.JobId, part.PartIndex);
 
+    /// <summary><c>models/{model}:countTokens</c> with the whole request (system instruction included).</summary>
+    public Task<long> CountTokensAsync(BatchRequest request, CancellationToken cancellationToken)
+    {
+        var model = request.Model.StartsWith("models/", StringComparison.Ordinal) ? request.Model : "models/" + request.Model;
+        var inner = SyncCall.Pick(SyncCall.Body(this, request, "request"), ("contents", "contents"), ("systemInstruction", "systemInstruction"));
+        var body = "{\"generateContentRequest\":{\"model\":" + SyncCall.Quote(model) + "," + inner.Substring(1) + "}";
+        return SyncCall.CountAsync(http, $"{apiVersion}/{model}:countTokens", body, "totalTokens", $"Counting the tokens of {request.CustomId}", cancellationToken);
+    }
+
     /// <summary><c>models/{model}:generateContent</c>, read as the batch response it would have been.</summary>
     public async Task<ResultLine> SendNowAsync(BatchRequest request, CancellationToken cancellationToken)
     {

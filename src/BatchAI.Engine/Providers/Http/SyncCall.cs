@@ -58,4 +58,37 @@ internal static class SyncCall
     }
 
     public static string Quote(string text) => JsonSerializer.Serialize(text);
+
+    /// <summary>Posts a count-tokens body and reads the count from <paramref name="field"/>; any refusal is an error.</summary>
+    public static async Task<long> CountAsync(ProviderHttp http, string path, string body, string field, string operation, CancellationToken cancellationToken)
+    {
+        using var content = new StringContent(body, new UTF8Encoding(false), "application/json");
+        using var json = await http.SendJsonAsync(HttpMethod.Post, path, content, operation, cancellationToken).ConfigureAwait(false);
+        return json.RootElement.TryGetProperty(field, out var count) && count.ValueKind == JsonValueKind.Number
+            ? count.GetInt64()
+            : throw new BatchAIException(ErrorKind.Protocol, "ProviderAnswerInvalid", $"{operation}: the answer has no '{field}'.");
+    }
+
+    /// <summary>A JSON object of only <paramref name="keep"/>'s properties of <paramref name="json"/>, renamed by the pairs given.</summary>
+    public static string Pick(string json, params (string From, string To)[] keep)
+    {
+        using var document = JsonDocument.Parse(json);
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            foreach (var (from, to) in keep)
+            {
+                if (document.RootElement.TryGetProperty(from, out var value))
+                {
+                    writer.WritePropertyName(to);
+                    value.WriteTo(writer);
+                }
+            }
+
+            writer.WriteEndObject();
+        }
+
+        return Encoding.UTF8.GetString(buffer.ToArray());
+    }
 }

@@ -141,6 +141,14 @@ internal sealed class OpenAIProvider(OpenAIApi api, IDisposable? owned = null, P
         return OpenAIResultParser.Parse(line, SyncCall.BatchId);
     }
 
+    /// <summary><c>POST responses/input_tokens</c> with the system prompt as <c>instructions</c> and the prompt as <c>input</c>.</summary>
+    public Task<long> CountTokensAsync(BatchRequest request, CancellationToken cancellationToken)
+    {
+        var body = "{\"model\":" + SyncCall.Quote(request.Model) + ",\"input\":" + SyncCall.Quote(request.Prompt)
+            + (request.SystemPrompt is { } system ? ",\"instructions\":" + SyncCall.Quote(system) : string.Empty) + "}";
+        return SyncCall.CountAsync(api.Http, "responses/input_tokens", body, "input_tokens", $"Counting the tokens of {request.CustomId}", cancellationToken);
+    }
+
     public async IAsyncEnumerable<ResultLine> ReadResultsAsync(RemoteBatch batch, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         foreach (var location in new[] { "output_file_id", "error_file_id" })
