@@ -56,6 +56,11 @@ async function run(client, label) {
   for await (const item of client.messages.batches.list({ limit: 1 })) seen.push(item.id);
   check(`${label} list pages through every batch, newest first`, seen.includes(created.id) && seen.includes(slow.id) && seen.indexOf(slow.id) < seen.indexOf(created.id), seen);
 
+  const message = await client.messages.create({ model: 'claude-haiku-4-5', max_tokens: 100, system: 'Be brief.', messages: [{ role: 'user', content: 'Say hello' }] });
+  check(`${label} a synchronous message answers with text and usage`, message.type === 'message' && message.content[0].type === 'text' && message.usage.input_tokens > 0, message);
+  const count = await client.messages.countTokens({ model: 'claude-haiku-4-5', system: 'Be brief.', messages: [{ role: 'user', content: 'Say hello' }] });
+  check(`${label} count_tokens gives what the same message is billed as`, count.input_tokens === message.usage.input_tokens, [count, message.usage]);
+
   const deleted = await client.messages.batches.delete(created.id);
   check(`${label} delete answers message_batch_deleted`, deleted.type === 'message_batch_deleted' && deleted.id === created.id, deleted);
   try {

@@ -41,6 +41,11 @@ async function run(ai, label) {
   const structured = JSON.parse(responses[1].response.candidates[0].content.parts[0].text);
   check(`${label} the structured answer follows responseSchema`, ['positive', 'negative', 'mixed'].includes(structured.sentiment) && typeof structured.reason === 'string', structured);
 
+  const now = await ai.models.generateContent({ model: 'gemini-2.5-flash', contents: 'Describe photosynthesis.' });
+  check(`${label} a synchronous generateContent answers with text and usage`, now.text.length > 0 && now.usageMetadata.promptTokenCount > 0, now);
+  const counted = await ai.models.countTokens({ model: 'gemini-2.5-flash', contents: 'Describe photosynthesis.' });
+  check(`${label} countTokens gives what the same request is billed as`, counted.totalTokens === now.usageMetadata.promptTokenCount, [counted, now.usageMetadata]);
+
   const input = join(folder, `${label}-requests.jsonl`);
   writeFileSync(input, [
     JSON.stringify({ key: 'file-1', request: { contents: [{ parts: [{ text: 'What are the main ingredients in a Margherita pizza?' }] }] } }),

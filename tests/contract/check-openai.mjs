@@ -122,4 +122,12 @@ const deleted = await client.files.delete(file.id);
 conforms('DeleteFileResponse', deleted);
 check('a file can be deleted', deleted.deleted === true && deleted.id === file.id);
 
+// The synchronous endpoint the real-time lane calls
+const completion = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Say hello' }] });
+check('a chat completion answers with a message and usage', completion.object === 'chat.completion' && completion.choices[0].message.content.length > 0 && completion.usage.prompt_tokens > 0, completion);
+const counted = await client.responses.inputTokens.count({ model: 'gpt-4o-mini', input: 'Say hello' });
+check('responses/input_tokens gives what the same prompt is billed as', counted.input_tokens === completion.usage.prompt_tokens, [counted, completion.usage]);
+const structuredNow = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Ticket 9' }], response_format: { type: 'json_schema', json_schema: { name: 'ticket_triage', strict: true, schema: triage } } });
+check('a synchronous structured answer follows its schema', triage.required.every(k => k in JSON.parse(structuredNow.choices[0].message.content)), structuredNow.choices[0].message.content);
+
 console.log(`ok: ${passed.length} checks passed against ${baseURL}`);
