@@ -537,8 +537,10 @@ Describe 'Get-AIModelPrice and Compare-AIBatchCost' {
         $null = $job | Receive-AIBatchResult -Store $store
         $actual = $job | Compare-AIBatchCost -Store $store
 
+        $counted = $requests | Compare-AIBatchCost -OutputTokens 50 -CountWithProvider -Emulator -Store $store
         $planned.Requests | Should -Be $requests.Count
         $planned.Basis | Should -Be 'planned'
+        $counted.TokensExact | Should -BeTrue
         $actual.Basis | Should -Be 'actual'
         $actual.BatchCost * 2 | Should -Be $actual.RealtimeCost
     }

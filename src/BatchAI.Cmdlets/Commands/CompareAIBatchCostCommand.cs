@@ -1,7 +1,6 @@
 using System.Management.Automation;
 using BatchAI.Costs;
 using BatchAI.Infrastructure;
-using BatchAI.Jobs;
 using BatchAI.Requests;
 
 namespace BatchAI.Commands;
@@ -14,11 +13,12 @@ namespace BatchAI.Commands;
 /// </summary>
 [Cmdlet(VerbsData.Compare, "AIBatchCost", DefaultParameterSetName = CountsSet)]
 [OutputType(typeof(CostComparison))]
-public sealed class CompareAIBatchCostCommand : PSCmdlet
+public sealed class CompareAIBatchCostCommand : JobCmdlet
 {
     private const string RequestsSet = "Requests";
     private const string CountsSet = "Counts";
     private const string JobSet = "Job";
+    private readonly List<BatchRequest> _requests = [];
     private CostPlanner? _planner;
     private PriceTable? _table;
 
@@ -57,9 +57,21 @@ public sealed class CompareAIBatchCostCommand : PSCmdlet
     [Alias("JobId")]
     public string Id { get; set; } = string.Empty;
 
-    /// <summary>With -Id: the job store folder.</summary>
-    [Parameter(ParameterSetName = JobSet)]
-    public string? Store { get; set; }
+    /// <summary>With requests: count their input tokens with the provider's own count-tokens endpoint (one call each) instead of offline.</summary>
+    [Parameter(ParameterSetName = RequestsSet)]
+    public SwitchParameter CountWithProvider { get; set; }
+
+    /// <summary>With -CountWithProvider: the provider to ask (with -Emulator, the provider it plays).</summary>
+    [Parameter(ParameterSetName = RequestsSet)]
+    public Providers.ProviderKind Provider { get; set; } = Providers.ProviderKind.OpenAI;
+
+    /// <summary>With -CountWithProvider: the provider's base URL, as for Submit-AIBatch.</summary>
+    [Parameter(ParameterSetName = RequestsSet)]
+    public string? BaseUrl { get; set; }
+
+    /// <summary>With -CountWithProvider: count on the in-process emulator.</summary>
+    [Parameter(ParameterSetName = RequestsSet)]
+    public SwitchParameter Emulator { get; set; }
 
     /// <summary>What the automation platform charges per operation (a task, an action), in US dollars.</summary>
     [Parameter]
@@ -115,7 +127,14 @@ public sealed class CompareAIBatchCostCommand : PSCmdlet
                 case RequestsSet:
                     foreach (var request in Request)
                     {
-                        _planner!.Add(request);
+                        if (CountWithProvider)
+                        {
+                            _requests.Add(request); // counted together at the end, in one provider session
+                        }
+                        else
+                        {
+                            _planner!.Add(request);
+                        }
                     }
 
                     break;
@@ -123,12 +142,9 @@ public sealed class CompareAIBatchCostCommand : PSCmdlet
                     Write(Model, new CostInputs { Requests = Requests, InputTokens = Requests * InputTokens, OutputTokens = Requests * OutputTokens, CachedInputTokens = Requests * CachedInputTokens, TokensExact = true });
                     break;
                 default:
-                    using (var service = new JobService(new JobServiceOptions { Store = Store is null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(Store) }))
+                    foreach (var usage in Service.ActualUsage(Id))
                     {
-                        foreach (var usage in service.ActualUsage(Id))
-                        {
-                            Write(usage.Key, usage.Value);
-                        }
+                        Write(usage.Key, usage.Value);
                     }
 
                     break;
@@ -145,6 +161,16 @@ public sealed class CompareAIBatchCostCommand : PSCmdlet
         if (ParameterSetName != RequestsSet)
         {
             return;
+        }
+
+        if (CountWithProvider && _requests.Count > 0)
+        {
+            var connection = new Providers.ProviderConnection { Provider = Provider, BaseUrl = BaseUrl, UseEmulator = Emulator.IsPresent, ApiKey = PlainApiKey() };
+            var counted = RunEngine(bridge => Service.CountTokensAsync(connection, _requests, bridge, StopToken));
+            for (var i = 0; i < _requests.Count; i++)
+            {
+                _planner!.Add(_requests[i], counted[i]);
+            }
         }
 
         foreach (var usage in _planner!.Totals)
