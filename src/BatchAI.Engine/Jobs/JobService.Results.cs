@@ -1,0 +1,206 @@
+using System.Globalization;
+using BatchAI.Hosting;
+using BatchAI.IO;
+using BatchAI.Providers;
+using BatchAI.Requests;
+
+namespace BatchAI.Jobs;
+
+/// <summary>Downloading results into the ledger, and joining them to their records.</summary>
+public sealed partial class JobService
+{
+    /// <summary>
+    /// Every record of the job as the ledger last recorded it (no provider calls): its state, the batch it is in, its
+    /// attempts and its error; only those in <paramref name="states"/> when given. Streamed, part by part.
+    /// </summary>
+    public IEnumerable<JobRecord> Records(string idOrName, IReadOnlyCollection<RecordState>? states = null)
+    {
+        var ledger = Resolve(idOrName);
+        var manifest = ledger.Load();
+        foreach (var record in JobRecords.Read(ledger, manifest))
+        {
+            if (states is null || states.Count == 0 || states.Contains(record.State))
+            {
+                yield return new JobRecord(record);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Downloads the results of the job's batches (once; a later receive reuses them) and hands back one result per
+    /// request, in input order, joined to its source record. The job must be finished.
+    /// </summary>
+    public async Task<ReceiveSummary> ReceiveAsync(string idOrName, Action<BatchResult> onResult, string? apiKey, IEngineReporter reporter, CancellationToken cancellationToken)
+    {
+        if (onResult is null)
+        {
+            throw new ArgumentNullException(nameof(onResult));
+        }
+
+        reporter ??= NullReporter.Instance;
+        var ledger = Resolve(idOrName);
+        using var held = Lock(ledger, ledger.Load(), "receive");
+        var manifest = ledger.Load();
+        RequireSubmitted(manifest);
+        var activity = "Receiving results of job " + Label(manifest);
+        try
+        {
+            using (var provider = CreateProvider(manifest.Connection(apiKey), reporter))
+            {
+                await RefreshAsync(ledger, manifest, provider, cancellationToken).ConfigureAwait(false);
+                RequireFinished(manifest);
+                await DownloadAsync(ledger, manifest, provider, reporter, activity, cancellationToken).ConfigureAwait(false);
+            }
+
+            var counts = new long[4];
+            var parts = manifest.Parts.ToDictionary(p => p.Index);
+            var index = ResultFile.Index(ledger.ResultsPath);
+            using var results = File.Exists(ledger.ResultsPath) ? new RandomAccessLines(ledger.ResultsPath) : null;
+            using var errors = new ErrorLog(ledger, manifest, Clock.UtcNow);
+            long joined = 0;
+            long heldBack = 0;
+            foreach (var request in RequestFile.Read(ledger.RequestsPath))
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                if (parts.TryGetValue(request.Part, out var waiting) && waiting.Held)
+                {
+                    heldBack++; // after a pilot, only its records have results to review
+                    continue;
+                }
+
+                var line = results is not null && index.TryGetValue(request.CustomId, out var offset) ? ResultFile.Parse(results.ReadAt(offset)) : null;
+                var result = ResultJoiner.Join(request, line, parts.TryGetValue(request.Part, out var part) ? part : null);
+                counts[(int)result.Status]++;
+                errors.Add(result);
+                onResult(result);
+                if (++joined % 10_000 == 0)
+                {
+                    reporter.Progress(new ProgressReport(activity, string.Format(CultureInfo.InvariantCulture, "{0:N0} of {1:N0} results joined", joined, manifest.RequestCount), (int)(joined * 100 / Math.Max(1, manifest.RequestCount))));
+                }
+            }
+
+            errors.Complete();
+            if (heldBack > 0)
+            {
+                reporter.Warning(string.Format(CultureInfo.InvariantCulture, "Job {0} is a pilot: {1:N0} of its records are held back and not in these results. When the pilot looks right, release them: batchai release {2}, or Resume-AIBatch -Release.", Label(manifest), heldBack, manifest.Id));
+            }
+
+            if (errors.Count > 0)
+            {
+                reporter.Verbose(string.Format(CultureInfo.InvariantCulture, "Job {0}: {1:N0} record(s) did not succeed; each is described in {2}.", manifest.Id, errors.Count, errors.Path));
+            }
+
+            manifest.ReceivedAt = Clock.UtcNow;
+            ledger.Save(manifest);
+            return new ReceiveSummary(new BatchJob(manifest, ledger.Folder), counts[(int)ResultStatus.Succeeded], counts[(int)ResultStatus.Failed], counts[(int)ResultStatus.Expired], counts[(int)ResultStatus.Canceled])
+            {
+                ErrorLogPath = errors.Count > 0 ? errors.Path : null,
+            };
+        }
+        finally
+        {
+            reporter.Progress(new ProgressReport(activity, "Done", 100, completed: true));
+        }
+    }
+
+    /// <summary>
+    /// Deletes at the provider the files of every batch whose results are safe in the ledger (unless the job keeps
+    /// them). A failure here loses nothing: it is reported, and tried again on the next download.
+    /// </summary>
+    private static async Task DeleteProviderFilesAsync(JobLedger ledger, JobManifest manifest, IBatchProvider provider, IEngineReporter reporter, CancellationToken cancellationToken)
+    {
+        if (manifest.KeepProviderFiles)
+        {
+            return;
+        }
+
+        foreach (var part in manifest.Parts.Where(p => p.ResultsDownloaded && !p.ProviderFilesDeleted))
+        {
+            try
+            {
+                var deleted = part.BatchId is null ? 0 : await provider.DeleteFilesAsync(part.ToRemote(), part.FileId, cancellationToken).ConfigureAwait(false);
+                part.ProviderFilesDeleted = true;
+                ledger.Save(manifest);
+                if (deleted > 0)
+                {
+                    reporter.Verbose(string.Format(CultureInfo.InvariantCulture, "Job {0}: deleted {1} file(s) of batch {2} at the provider.", manifest.Id, deleted, part.BatchId));
+                }
+            }
+            catch (BatchAIException error) when (error.Kind != ErrorKind.Authentication)
+            {
+                reporter.Warning(string.Format(CultureInfo.InvariantCulture, "Job {0}: the files of batch {1} could not be deleted at the provider ({2}); the results are safe, and the next receive or resume tries again.", manifest.Id, part.BatchId, error.Message));
+            }
+        }
+    }
+
+    /// <summary>Downloads what has ended, with its own progress activity, always completed.</summary>
+    private static async Task DownloadFinishedAsync(JobLedger ledger, JobManifest manifest, IBatchProvider provider, IEngineReporter reporter, CancellationToken cancellationToken)
+    {
+        var activity = "Receiving results of job " + Label(manifest);
+        try
+        {
+            await DownloadAsync(ledger, manifest, provider, reporter, activity, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            reporter.Progress(new ProgressReport(activity, "Done", 100, completed: true));
+        }
+    }
+
+    /// <summary>
+    /// Appends the results of every finished part not yet downloaded to the ledger: one line per record of the part,
+    /// a synthesized one (expired, canceled, missing) for each record the provider returned nothing for. Then counts
+    /// the records by state.
+    /// </summary>
+    private static async Task DownloadAsync(JobLedger ledger, JobManifest manifest, IBatchProvider provider, IEngineReporter reporter, string activity, CancellationToken cancellationToken)
+    {
+        var downloaded = false;
+        var check = new AnswerCheck(ledger);
+        CustomIdMap? earlier = null;
+        foreach (var part in manifest.Parts.Where(p => !p.ResultsDownloaded && p.State.IsFinal()))
+        {
+            var entries = JobRecords.PartEntries(ledger, part).ToDictionary(e => e.Id, e => e.SchemaId, StringComparer.Ordinal);
+            if (part.Attempt > 1 && earlier is null && entries.Values.Any(s => s is not null))
+            {
+                earlier = ResultFile.Index(ledger.ResultsPath); // to tell a record's second failed answer check from its first
+            }
+
+            var answered = new HashSet<string>(StringComparer.Ordinal);
+            using (var previous = earlier is null ? null : new RandomAccessLines(ledger.ResultsPath))
+            using (var appender = new ResultAppender(ledger.ResultsPath))
+            {
+                if (part.BatchId is not null && part.State != BatchState.Failed)
+                {
+                    reporter.Progress(new ProgressReport(activity, string.Format(CultureInfo.InvariantCulture, "downloading the results of batch {0} of {1}", part.Index, manifest.Parts.Count), -1));
+                    await foreach (var line in provider.ReadResultsAsync(part.ToRemote(), cancellationToken).ConfigureAwait(false))
+                    {
+                        entries.TryGetValue(line.CustomId, out var schemaId);
+                        bool FailedBefore() => previous is not null && earlier!.TryGetValue(line.CustomId, out var offset) && AnswerCheck.IsAnswerCheckFailure(ResultFile.Parse(previous.ReadAt(offset)));
+                        appender.Append(schemaId is null ? line : check.Check(line, schemaId, line.Status == ResultStatus.Succeeded && FailedBefore()));
+                        answered.Add(line.CustomId);
+                    }
+
+                    reporter.Verbose(string.Format(CultureInfo.InvariantCulture, "Job {0}: {1:N0} result(s) of batch {2} downloaded.", manifest.Id, answered.Count, part.BatchId));
+                }
+
+                foreach (var id in entries.Keys.Where(id => !answered.Contains(id)))
+                {
+                    appender.Append(ResultJoiner.Missing(id, part));
+                }
+
+                appender.Commit();
+            }
+
+            part.ResultsDownloaded = true;
+            ledger.Save(manifest);
+            downloaded = true;
+        }
+
+        await DeleteProviderFilesAsync(ledger, manifest, provider, reporter, cancellationToken).ConfigureAwait(false);
+        if (downloaded || manifest.Records is null)
+        {
+            manifest.Records = JobRecords.Count(ledger, manifest);
+            ledger.Save(manifest);
+        }
+    }
+}
