@@ -232,6 +232,31 @@ public sealed class CliCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task ADryRunWritesTheRequestFilesSendsNothingAndNeedsNoKeyUntilResumed()
+    {
+        var dry = await _cli.RunAsync("submit", "--input", Tickets, "--model", "gpt-4o-mini", "--prompt", "Triage: {subject}", "--provider", "openai", "--dry-run", "--json");
+
+        Assert.True(dry.ExitCode == ExitCodes.Success, dry.ToString());
+        var job = JsonDocument.Parse(dry.Out).RootElement;
+        var id = job.GetProperty("jobId").GetString()!;
+        Assert.True(job.GetProperty("dryRun").GetBoolean());
+        Assert.All(job.GetProperty("batches").EnumerateArray(), b => Assert.Equal(JsonValueKind.Null, b.GetProperty("batchId").ValueKind));
+        var part = Path.Combine(job.GetProperty("folder").GetString()!, "parts", "part-0001.jsonl");
+        Assert.Equal(18, File.ReadAllLines(part).Length);
+        Assert.Contains("\"url\":\"/v1/chat/completions\"", File.ReadAllText(part), StringComparison.Ordinal);
+
+        var emulated = await _cli.RunAsync("submit", "--input", Tickets, "--model", "gpt-4o-mini", "--prompt", "Triage: {subject}", "--emulator", "--dry-run", "--name", "later");
+        var resumed = await _cli.RunAsync("resume", "later", "--json");
+        await _cli.RunAsync("wait", "later");
+        var receive = await _cli.RunAsync("receive", "later", "--out", _cli.File("later.csv"));
+
+        Assert.Contains("nothing was sent", emulated.Out, StringComparison.Ordinal);
+        Assert.False(JsonDocument.Parse(resumed.Out).RootElement.GetProperty("dryRun").GetBoolean());
+        Assert.Contains("18 result(s): 18 succeeded", receive.Out, StringComparison.Ordinal);
+        Assert.NotNull(id);
+    }
+
+    [Fact]
     public async Task WaitThenReceiveWritesOneRowPerRecordInInputOrder()
     {
         var id = (await SubmitAsync("--name", "t", "--id-column", "ticket_id")).LastLine;

@@ -607,3 +607,20 @@ Describe 'Resume-AIBatch -Fallback' {
         $results.status | Should -Be 'Succeeded'
     }
 }
+
+Describe 'Submit-AIBatch -DryRun' {
+    It 'writes the request files, sends nothing, and Resume-AIBatch sends them' {
+        $store = New-TestStore
+        $job = 1..3 | ForEach-Object { [pscustomobject]@{ n = $_ } } |
+            New-BatchRequest -Prompt 'Say {n}' -Model 'gpt-4o-mini' |
+            Submit-AIBatch -Emulator -DryRun -Store $store -Confirm:$false
+
+        $job.DryRun | Should -BeTrue
+        $job.Batches[0].BatchId | Should -BeNullOrEmpty
+        @(Get-Content -Path (Join-Path -Path $job.Folder -ChildPath 'parts/part-0001.jsonl')).Count | Should -Be 3
+
+        $sent = $job | Resume-AIBatch -Store $store -Confirm:$false
+        $sent.DryRun | Should -BeFalse
+        $sent.Batches[0].BatchId | Should -Not -BeNullOrEmpty
+    }
+}

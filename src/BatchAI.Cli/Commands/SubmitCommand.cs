@@ -17,12 +17,13 @@ internal static class SubmitCommand
         var skipInvalid = new Option<bool>("--skip-invalid") { Description = "Leave invalid records out and submit the rest (each left-out record is listed, and kept in the job's skipped.jsonl). By default one invalid record stops the job: nothing is sent." };
         var pilot = new Option<long?>("--pilot") { Description = "Submit only the first N records; the rest are prepared and held until you release them (batchai release <job>) after checking the pilot's results." };
         var deadline = new Option<string?>("--deadline") { Description = "When the results are needed: a duration from now (12h, 2d) or a time (2026-12-01T06:00Z). Near it, batchai fallback runs what is unfinished in real time." };
+        var dryRun = new Option<bool>("--dry-run") { Description = "Prepare everything up to the upload (request files, ledger) and send nothing; no key needed. batchai resume <job> sends it." };
         var force = new Option<bool>("--force") { Description = "Submit even when the estimated cost passes the store's spending cap (batchai config)." };
         var json = CommonOptions.Json();
         var name = new Option<string?>("--name", "-n") { Description = "A name to address the job by, e.g. tickets-nightly." };
         var command = new Command("submit", "Prepare requests from a file of records and submit them as batch jobs. The last line of output is the job id.")
         {
-            name, batchSize, keepFiles, skipInvalid, pilot, deadline, force, json,
+            name, batchSize, keepFiles, skipInvalid, pilot, deadline, dryRun, force, json,
         };
         request.AddTo(command);
         command.SetAction((parse, cancellationToken) => CliContext.RunAsync(parse, host, async context =>
@@ -38,6 +39,7 @@ internal static class SubmitCommand
                 SkipInvalidRecords = parse.GetValue(skipInvalid),
                 PilotSize = parse.GetValue(pilot),
                 IgnoreSpendingCap = parse.GetValue(force),
+                DryRun = parse.GetValue(dryRun),
                 Deadline = Deadline(parse.GetValue(deadline), host.Clock.UtcNow),
                 Connection = request.Connection(parse, context),
             };
@@ -50,6 +52,13 @@ internal static class SubmitCommand
             }
             else
             {
+                if (job.DryRun)
+                {
+                    context.Out.WriteLine($"Dry run: {JobOutput.N(job.RequestCount)} request(s) in {job.Batches.Count} batch file(s) under {Path.Combine(job.Folder, "parts")}; nothing was sent. Send it with: batchai resume {job.Id}");
+                    context.Out.WriteLine(job.Id);
+                    return ExitCodes.Success;
+                }
+
                 context.Out.WriteLine($"Submitted {JobOutput.N(job.RequestCount)} request(s) in {job.Batches.Count} batch(es) to {ProviderNames.DisplayName(job.Provider)}{(job.Emulated ? " (in-process emulator)" : string.Empty)} as job {job}{(job.EstimatedCostUsd is { } cost ? string.Format(System.Globalization.CultureInfo.InvariantCulture, ", about {0:0.00##} USD at batch rates", cost) : string.Empty)}.");
                 if (job.Batches.Any(b => b.Held))
                 {

@@ -63,6 +63,7 @@ internal static class JobOutput
 
         w.WriteNumber("maxAttempts", job.MaxAttempts);
         w.WriteBoolean("emulated", job.Emulated);
+        w.WriteBoolean("dryRun", job.DryRun);
         WriteNullable(w, "baseUrl", job.BaseUrl);
         w.WriteString("folder", job.Folder);
         w.WriteStartArray("batches");

@@ -60,6 +60,11 @@ public sealed class SubmitAIBatchCommand : JobCmdlet
     [Parameter(ParameterSetName = EmulatorSet)]
     public DateTime Deadline { get; set; }
 
+    /// <summary>Prepare everything up to the upload and send nothing (no key needed); Resume-AIBatch sends it.</summary>
+    [Parameter(ParameterSetName = ProviderSet)]
+    [Parameter(ParameterSetName = EmulatorSet)]
+    public SwitchParameter DryRun { get; set; }
+
     /// <summary>Submit even when the estimated cost passes the store's spending cap (Set-AIBatchSpendingCap).</summary>
     [Parameter(ParameterSetName = ProviderSet)]
     [Parameter(ParameterSetName = EmulatorSet)]
@@ -115,6 +120,7 @@ public sealed class SubmitAIBatchCommand : JobCmdlet
             KeepProviderFiles = KeepProviderFiles.IsPresent,
             SkipInvalidRecords = SkipInvalid.IsPresent,
             IgnoreSpendingCap = Force.IsPresent,
+            DryRun = DryRun.IsPresent,
             Deadline = MyInvocation.BoundParameters.ContainsKey(nameof(Deadline)) ? new DateTimeOffset(Deadline.ToUniversalTime(), TimeSpan.Zero) : null,
             PilotSize = MyInvocation.BoundParameters.ContainsKey(nameof(Pilot)) ? Pilot : null,
             Connection = new ProviderConnection

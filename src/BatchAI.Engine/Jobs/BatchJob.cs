@@ -38,6 +38,7 @@ public sealed class BatchJob
         Columns = manifest.Columns.ToList();
         BaseUrl = manifest.BaseUrl;
         Emulated = manifest.Emulator;
+        DryRun = manifest.DryRun;
         ReceivedAt = manifest.ReceivedAt;
         Records = manifest.Records;
         MaxAttempts = manifest.MaxAttempts;
@@ -96,6 +97,9 @@ public sealed class BatchJob
     public string? BaseUrl { get; }
 
     public bool Emulated { get; }
+
+    /// <summary>Prepared by a dry run and not sent yet (resume sends it).</summary>
+    public bool DryRun { get; }
 
     public DateTimeOffset? ReceivedAt { get; }
 

@@ -49,6 +49,12 @@ public sealed class JobDefinition
     /// </summary>
     public DateTimeOffset? Deadline { get; set; }
 
+    /// <summary>
+    /// Prepare everything up to the upload (requests, provider batch files, ledger) and send nothing: the job waits in
+    /// the store, where its files can be read, until it is resumed (batchai resume, Resume-AIBatch). Needs no API key.
+    /// </summary>
+    public bool DryRun { get; set; }
+
     internal void Validate()
     {
         if (Name is not null && (!NamePattern.IsMatch(Name) || Name.StartsWith("job-", StringComparison.OrdinalIgnoreCase)))

@@ -29,6 +29,9 @@ internal sealed class JobManifest
 
     public bool Emulator { get; set; }
 
+    /// <summary>Prepared by a dry run: nothing was sent; resuming the job sends it.</summary>
+    public bool DryRun { get; set; }
+
     /// <summary>What the requests were made from (an input file's name), for people reading the job.</summary>
     public string? Input { get; set; }
 

@@ -142,6 +142,11 @@ public sealed partial class JobService
         var ledger = Resolve(idOrName);
         using var held = Lock(ledger, ledger.Load(), release ? "release" : "resume");
         var manifest = ledger.Load();
+        if (manifest.DryRun)
+        {
+            manifest.DryRun = false; // resuming a dry run is sending it
+            ledger.Save(manifest);
+        }
         if (release)
         {
             var released = manifest.Parts.Where(p => p.Held).ToList();

@@ -58,8 +58,10 @@ public sealed partial class JobService : IDisposable
             Input = definition.Input,
             KeepProviderFiles = definition.KeepProviderFiles,
             Deadline = definition.Deadline,
+            DryRun = definition.DryRun,
         };
-        var provider = CreateProvider(connection, reporter);
+        // A dry run makes no call, so it needs no key: the provider is only asked to encode requests.
+        var provider = CreateProvider(definition.DryRun && !connection.HasApiKey() ? connection.WithApiKey("dry-run-no-key") : connection, reporter);
         var limits = provider.Limits;
         if (definition.MaxRequestsPerBatch is { } size && size < limits.MaxRequestsPerBatch)
         {
@@ -81,11 +83,20 @@ public sealed partial class JobService : IDisposable
         }
 
         reporter ??= NullReporter.Instance;
-        CheckSpendingCap(draft);
+        if (!draft.Manifest.DryRun)
+        {
+            CheckSpendingCap(draft);
+        }
+
         var ledger = draft.Complete();
         var manifest = draft.Manifest;
         using var held = Lock(ledger, manifest, "submit");
         reporter.Verbose(string.Format(CultureInfo.InvariantCulture, "Job {0}: {1:N0} request(s) in {2} batch(es), prepared in {3}.", manifest.Id, manifest.RequestCount, manifest.Parts.Count, ledger.Folder));
+        if (manifest.DryRun)
+        {
+            return new BatchJob(manifest, ledger.Folder); // nothing sent: resume sends it
+        }
+
         await SubmitPendingPartsAsync(ledger, manifest, draft.BatchProvider, reporter, cancellationToken).ConfigureAwait(false);
         return new BatchJob(manifest, ledger.Folder);
     }
