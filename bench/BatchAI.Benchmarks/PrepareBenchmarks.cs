@@ -1,0 +1,96 @@
+using System.Text.Json;
+using BatchAI.Emulator;
+using BatchAI.Hosting;
+using BatchAI.Jobs;
+using BatchAI.Providers;
+using BatchAI.Requests;
+using BenchmarkDotNet.Attributes;
+using CsvHelper;
+
+namespace BatchAI.Benchmarks;
+
+/// <summary>
+/// Records to provider request lines. The floor is the least any tool can do: read the CSV with CsvHelper and write
+/// each request line with Utf8JsonWriter, nothing else. Ours is the whole preparation: read, build and validate each
+/// request, write the request file and the provider's batch file, keep the id index (then discard the draft).
+/// </summary>
+[MemoryDiagnoser]
+public class PrepareBenchmarks
+{
+    private string _folder = string.Empty;
+    private string _input = string.Empty;
+    private JobService? _service;
+
+    [Params(100_000)]
+    public int Rows { get; set; }
+
+    [Params(ProviderKind.OpenAI, ProviderKind.Anthropic, ProviderKind.Gemini)]
+    public ProviderKind Provider { get; set; }
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _folder = Path.Combine(Path.GetTempPath(), "batchai-bench-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(_folder);
+        _input = TicketFile.Write(_folder, Rows);
+        _service = new JobService(new JobServiceOptions { Store = Path.Combine(_folder, "store"), EmulatorFactory = folder => new ProviderEmulator(new EmulatorOptions { StateDirectory = folder }) });
+    }
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        _service?.Dispose();
+        Directory.Delete(_folder, recursive: true);
+    }
+
+    [Benchmark(Baseline = true, Description = "floor: CsvHelper read + Utf8JsonWriter write")]
+    public long Floor()
+    {
+        using var input = File.OpenRead(_input);
+        using var reader = CsvReader.Create(input, new CsvReaderOptions { HasHeader = true });
+        using var output = new FileStream(Path.Combine(_folder, "floor.jsonl"), FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16);
+        using var writer = new Utf8JsonWriter(output);
+        long rows = 0;
+        while (reader.Read())
+        {
+            rows++;
+            writer.WriteStartObject();
+            writer.WriteString("custom_id", reader.GetString(0));
+            writer.WriteString("method", "POST");
+            writer.WriteString("url", "/v1/chat/completions");
+            writer.WriteStartObject("body");
+            writer.WriteString("model", "gpt-4o-mini");
+            writer.WriteStartArray("messages");
+            writer.WriteStartObject();
+            writer.WriteString("role", "user");
+            writer.WriteString("content", "Classify: " + reader.GetString(1) + "\n" + reader.GetString(2));
+            writer.WriteEndObject();
+            writer.WriteEndArray();
+            writer.WriteEndObject();
+            writer.WriteEndObject();
+            writer.Flush();
+            output.WriteByte((byte)'\n');
+            writer.Reset(output);
+        }
+
+        return rows;
+    }
+
+    [Benchmark(Description = "ours: records -> validated requests -> request file + provider batch file")]
+    public long Ours()
+    {
+        var options = new RequestOptions { Prompt = PromptTemplate.Parse("Classify: {subject}\n{body}"), Model = ProviderNames.ExampleModel(Provider), IdColumn = "ticket_id" };
+        var factory = new BatchRequestFactory(options, detectDuplicateIds: false);
+        using var records = RecordFiles.Open(_input);
+        using var draft = _service!.CreateDraft(new JobDefinition { DryRun = true, Connection = new ProviderConnection { Provider = Provider, UseEmulator = true } }, NullReporter.Instance);
+        foreach (var item in records.Read())
+        {
+            if (factory.Build(item.Record!).Request is { } request)
+            {
+                draft.Add(request);
+            }
+        }
+
+        return draft.Count; // disposed without submitting: the staging folder is removed
+    }
+}
