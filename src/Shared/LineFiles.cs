@@ -91,6 +91,16 @@ internal sealed class RandomAccessLines : IDisposable
     /// <summary>The line that starts at <paramref name="offset"/>, a trailing CR dropped.</summary>
     public string ReadAt(long offset)
     {
+        var bytes = ReadBytesAt(offset);
+        return Encoding.UTF8.GetString(bytes.Array!, bytes.Offset, bytes.Count);
+    }
+
+    /// <summary>
+    /// The bytes of the line that starts at <paramref name="offset"/>, a trailing CR dropped: a view of this reader's
+    /// buffer, good until the next read.
+    /// </summary>
+    public ArraySegment<byte> ReadBytesAt(long offset)
+    {
         _stream.Seek(offset, SeekOrigin.Begin);
         _line.SetLength(0);
         int read;
@@ -110,7 +120,7 @@ internal sealed class RandomAccessLines : IDisposable
             length--;
         }
 
-        return Encoding.UTF8.GetString(_line.GetBuffer(), 0, length);
+        return new ArraySegment<byte>(_line.GetBuffer(), 0, length);
     }
 
     public void Dispose() => _stream.Dispose();

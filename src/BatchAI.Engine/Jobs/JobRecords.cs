@@ -202,7 +202,7 @@ internal static class JobRecords
                     continue; // sent again in a later part
                 }
 
-                var line = results is not null && part.ResultsDownloaded && offsets.TryGetValue(id, out var offset) ? ResultFile.Parse(results.ReadAt(offset)) : null;
+                var line = results is not null && part.ResultsDownloaded && offsets.TryGetValue(id, out var offset) ? ResultFile.Parse(results.ReadBytesAt(offset)) : null;
                 yield return new RecordStatus(entry, part, ordinal, (int)(value >> 32), line, manifest.MaxAttempts);
             }
         }

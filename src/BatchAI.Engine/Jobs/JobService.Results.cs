@@ -68,7 +68,7 @@ public sealed partial class JobService
                     continue;
                 }
 
-                var line = results is not null && index.TryGetValue(request.CustomId, out var offset) ? ResultFile.Parse(results.ReadAt(offset)) : null;
+                var line = results is not null && index.TryGetValue(request.CustomId, out var offset) ? ResultFile.Parse(results.ReadBytesAt(offset)) : null;
                 var result = ResultJoiner.Join(request, line, parts.TryGetValue(request.Part, out var part) ? part : null);
                 counts[(int)result.Status]++;
                 errors.Add(result);
@@ -175,7 +175,7 @@ public sealed partial class JobService
                     await foreach (var line in provider.ReadResultsAsync(part.ToRemote(), cancellationToken).ConfigureAwait(false))
                     {
                         entries.TryGetValue(line.CustomId, out var schemaId);
-                        bool FailedBefore() => previous is not null && earlier!.TryGetValue(line.CustomId, out var offset) && AnswerCheck.IsAnswerCheckFailure(ResultFile.Parse(previous.ReadAt(offset)));
+                        bool FailedBefore() => previous is not null && earlier!.TryGetValue(line.CustomId, out var offset) && AnswerCheck.IsAnswerCheckFailure(ResultFile.Parse(previous.ReadBytesAt(offset)));
                         appender.Append(schemaId is null ? line : check.Check(line, schemaId, line.Status == ResultStatus.Succeeded && FailedBefore()));
                         answered.Add(line.CustomId);
                     }

@@ -58,22 +58,21 @@ internal static class RequestFile
     /// <summary>Streams the stored requests in input order.</summary>
     public static IEnumerable<StoredRequest> Read(string path)
     {
+        // Lines are parsed from their UTF-8 bytes as read: no string is made of a whole line.
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
-        using var reader = new StreamReader(stream, RecordFiles.Utf8, detectEncodingFromByteOrderMarks: false, bufferSize: 1 << 16);
         ColumnSet? columns = null;
-        string? text;
-        while ((text = reader.ReadLine()) is not null)
+        foreach (var line in IO.LineFiles.Read(stream, includeUnterminatedLast: true))
         {
-            if (text.Length > 0)
+            if (line.Bytes.Length > 0)
             {
-                yield return Parse(text, ref columns);
+                yield return Parse(line.Bytes, ref columns);
             }
         }
     }
 
-    private static StoredRequest Parse(string text, ref ColumnSet? columns)
+    private static StoredRequest Parse(byte[] utf8, ref ColumnSet? columns)
     {
-        using var document = JsonDocument.Parse(text);
+        using var document = JsonDocument.Parse(utf8);
         var root = document.RootElement;
         var names = new List<string>();
         var values = new List<object?>();

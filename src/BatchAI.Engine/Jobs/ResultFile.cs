@@ -70,9 +70,12 @@ internal static class ResultFile
         writer.WriteEndObject();
     }
 
-    public static ResultLine Parse(string text)
+    public static ResultLine Parse(string text) => Parse(new ReadOnlyMemory<byte>(System.Text.Encoding.UTF8.GetBytes(text)));
+
+    /// <summary>A line from its UTF-8 bytes (what the results file holds), with no string made of the whole line.</summary>
+    public static ResultLine Parse(ReadOnlyMemory<byte> utf8)
     {
-        using var document = JsonDocument.Parse(text);
+        using var document = JsonDocument.Parse(utf8);
         var root = document.RootElement;
         string? Text(string name) => root.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
         int? Number(string name) => root.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetInt32() : null;
