@@ -73,12 +73,8 @@ internal sealed class AnthropicProtocol(EmulatorStore store, EmulatorOptions opt
             return refused;
         }
 
-        JsonDocument body;
-        try
-        {
-            body = JsonDocument.Parse(await RequestBody.ReadTextAsync(request.Content, cancellationToken).ConfigureAwait(false));
-        }
-        catch (JsonException)
+        var (_, body) = await RequestBody.ReadJsonAsync(request.Content, cancellationToken).ConfigureAwait(false);
+        if (body is null)
         {
             return Error(HttpStatusCode.BadRequest, "invalid_request_error", "The request body is not valid JSON.");
         }
@@ -116,13 +112,8 @@ internal sealed class AnthropicProtocol(EmulatorStore store, EmulatorOptions opt
             return refused;
         }
 
-        var text = await RequestBody.ReadTextAsync(request.Content, cancellationToken).ConfigureAwait(false);
-        JsonDocument body;
-        try
-        {
-            body = JsonDocument.Parse(text);
-        }
-        catch (JsonException)
+        var (text, body) = await RequestBody.ReadJsonAsync(request.Content, cancellationToken).ConfigureAwait(false);
+        if (body is null)
         {
             return Error(HttpStatusCode.BadRequest, "invalid_request_error", "The request body is not valid JSON.");
         }

@@ -426,12 +426,8 @@ internal sealed class GeminiProtocol(EmulatorStore store, EmulatorOptions option
     /// <summary><c>models/{model}:countTokens</c>: <c>contents</c>, or a whole <c>generateContentRequest</c> (system instruction included).</summary>
     private static async Task<HttpResponseMessage> CountTokensAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
-        JsonDocument body;
-        try
-        {
-            body = JsonDocument.Parse(await RequestBody.ReadTextAsync(request.Content, cancellationToken).ConfigureAwait(false));
-        }
-        catch (JsonException)
+        var (_, body) = await RequestBody.ReadJsonAsync(request.Content, cancellationToken).ConfigureAwait(false);
+        if (body is null)
         {
             return GeminiJson.Error(HttpStatusCode.BadRequest, "INVALID_ARGUMENT", "Invalid JSON payload received.");
         }
@@ -464,13 +460,8 @@ internal sealed class GeminiProtocol(EmulatorStore store, EmulatorOptions option
     /// <summary><c>models/{model}:generateContent</c>: the synchronous call, the same emulated model answered at once.</summary>
     private static async Task<HttpResponseMessage> GenerateContentAsync(HttpRequestMessage request, string model, CancellationToken cancellationToken)
     {
-        var text = await RequestBody.ReadTextAsync(request.Content, cancellationToken).ConfigureAwait(false);
-        JsonDocument body;
-        try
-        {
-            body = JsonDocument.Parse(text);
-        }
-        catch (JsonException)
+        var (text, body) = await RequestBody.ReadJsonAsync(request.Content, cancellationToken).ConfigureAwait(false);
+        if (body is null)
         {
             return GeminiJson.Error(HttpStatusCode.BadRequest, "INVALID_ARGUMENT", "Invalid JSON payload received.");
         }

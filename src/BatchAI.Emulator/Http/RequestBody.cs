@@ -1,4 +1,5 @@
 using System.IO.Pipes;
+using System.Text.Json;
 
 namespace BatchAI.Emulator.Http;
 
@@ -37,6 +38,23 @@ internal static class RequestBody
         using var stream = Open(content, cancellationToken);
         using var reader = new StreamReader(stream, new System.Text.UTF8Encoding(false));
         return await reader.ReadToEndAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// A small JSON body (a synchronous call) as its text and parsed document; the document is null when the body is not
+    /// JSON, for the caller to answer with its provider's own error.
+    /// </summary>
+    public static async Task<(string Text, JsonDocument? Json)> ReadJsonAsync(HttpContent? content, CancellationToken cancellationToken)
+    {
+        var text = await ReadTextAsync(content, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return (text, JsonDocument.Parse(text));
+        }
+        catch (JsonException)
+        {
+            return (text, null);
+        }
     }
 
     /// <summary>The reading end; it surfaces a failed copy instead of a silently short body.</summary>

@@ -51,13 +51,8 @@ internal sealed class OpenAIProtocol(EmulatorStore store, EmulatorOptions option
     /// <summary>The synchronous endpoint: the same emulated model, answered at once (the rate limit is checked before this).</summary>
     private async Task<HttpResponseMessage> ChatCompletionAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
-        var text = await RequestBody.ReadTextAsync(request.Content, cancellationToken).ConfigureAwait(false);
-        JsonDocument body;
-        try
-        {
-            body = JsonDocument.Parse(text);
-        }
-        catch (JsonException)
+        var (text, body) = await RequestBody.ReadJsonAsync(request.Content, cancellationToken).ConfigureAwait(false);
+        if (body is null)
         {
             return Responses.OpenAIError(HttpStatusCode.BadRequest, "We could not parse the JSON body of your request.", "invalid_request_error");
         }
@@ -79,12 +74,8 @@ internal sealed class OpenAIProtocol(EmulatorStore store, EmulatorOptions option
     /// <summary><c>POST /v1/responses/input_tokens</c>: what <c>input</c> and <c>instructions</c> would count as.</summary>
     private static async Task<HttpResponseMessage> CountInputTokensAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
-        JsonDocument body;
-        try
-        {
-            body = JsonDocument.Parse(await RequestBody.ReadTextAsync(request.Content, cancellationToken).ConfigureAwait(false));
-        }
-        catch (JsonException)
+        var (_, body) = await RequestBody.ReadJsonAsync(request.Content, cancellationToken).ConfigureAwait(false);
+        if (body is null)
         {
             return Responses.OpenAIError(HttpStatusCode.BadRequest, "We could not parse the JSON body of your request.", "invalid_request_error");
         }

@@ -30,7 +30,7 @@ public sealed partial class JobService
             using var stream = new FileStream(ledger.ResultsPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1 << 16, FileOptions.SequentialScan);
             foreach (var text in IO.LineFiles.Read(stream, includeUnterminatedLast: false).Where(l => l.Bytes.Length > 0))
             {
-                var line = ResultFile.Parse(text.Text);
+                var line = ResultFile.Parse(text.Bytes);
                 if (line.BatchId is null || !modelOf.TryGetValue(line.BatchId, out var model) || !byModel.TryGetValue(model, out var totals))
                 {
                     continue;

@@ -1,10 +1,11 @@
-using System.Text.Json;
+using BatchAI.Costs;
 
 namespace BatchAI.Providers;
 
 /// <summary>
-/// Model names per provider, from the embedded price snapshot (Costs/model-prices.json), for tab completion. Azure
+/// Model names per provider, from the shipped price snapshot (<see cref="PriceTable"/>), for tab completion. Azure
 /// OpenAI takes deployment names, which are usually named after the OpenAI model they deploy, so it offers those.
+/// The snapshot holds chat models only (Responses-only models are left out: BatchAI sends Chat Completions).
 /// </summary>
 public static class KnownModels
 {
@@ -25,14 +26,8 @@ public static class KnownModels
     public static IEnumerable<string> Complete(ProviderKind provider, string? prefix) =>
         For(provider).Where(m => m.StartsWith(prefix ?? string.Empty, StringComparison.OrdinalIgnoreCase));
 
-    private static Dictionary<string, IReadOnlyList<string>> Load()
-    {
-        using var stream = typeof(KnownModels).Assembly.GetManifestResourceStream("BatchAI.Costs.model-prices.json")
-            ?? throw new InvalidOperationException("The price snapshot is missing from the assembly.");
-        using var document = JsonDocument.Parse(stream);
-        return document.RootElement.GetProperty("models").EnumerateArray()
-            .Where(m => m.StringOrNull("mode") is null or "chat")
-            .GroupBy(m => m.StringOrNull("provider") ?? string.Empty, StringComparer.Ordinal)
-            .ToDictionary(g => g.Key, g => (IReadOnlyList<string>)g.Select(m => m.StringOrNull("model")!).Where(n => n is not null).Distinct().OrderBy(n => n, StringComparer.Ordinal).ToList(), StringComparer.Ordinal);
-    }
+    private static Dictionary<string, IReadOnlyList<string>> Load() =>
+        PriceTable.Load().Prices
+            .GroupBy(p => p.Provider, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => (IReadOnlyList<string>)g.Select(p => p.Model).OrderBy(n => n, StringComparer.Ordinal).ToList(), StringComparer.Ordinal);
 }

@@ -40,6 +40,27 @@ public sealed class SynchronousEndpointTests
         Assert.Equal("invalid_request_error", body.GetProperty("error").GetProperty("type").GetString());
     }
 
+    [Theory]
+    [InlineData("/v1/chat/completions", "type", "invalid_request_error")]
+    [InlineData("/v1/responses/input_tokens", "type", "invalid_request_error")]
+    [InlineData("/v1/messages", "type", "invalid_request_error")]
+    [InlineData("/v1/messages/count_tokens", "type", "invalid_request_error")]
+    [InlineData("/v1beta/models/gemini-2.5-flash:generateContent", "status", "INVALID_ARGUMENT")]
+    [InlineData("/v1beta/models/gemini-2.5-flash:countTokens", "status", "INVALID_ARGUMENT")]
+    public async Task ABodyThatIsNotJsonIsRefusedInTheProvidersShape(string path, string field, string expected)
+    {
+        using var harness = new EmulatorHarness();
+
+        (string, string)[] headers = path.StartsWith("/v1/messages", StringComparison.Ordinal) ? [("x-api-key", "k"), ("anthropic-version", "2023-06-01")]
+            : path.StartsWith("/v1beta", StringComparison.Ordinal) ? [("x-goog-api-key", "k")]
+            : [];
+
+        var (status, body, _) = await SendAsync(harness, path, "{not json", headers);
+
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal(expected, body.GetProperty("error").GetProperty(field).GetString());
+    }
+
     [Fact]
     public async Task TheRateLimitRefusesTheCallOverItWithTheWaitAndLetsItThroughAfter()
     {

@@ -36,6 +36,11 @@ public sealed class ProviderNamingTests
         Assert.Contains("gemini-2.5-flash", KnownModels.For(ProviderKind.Gemini));
         Assert.DoesNotContain(KnownModels.For(ProviderKind.Gemini), m => m.StartsWith("gpt", StringComparison.Ordinal));
         Assert.Equal(KnownModels.For(ProviderKind.OpenAI), KnownModels.For(ProviderKind.AzureOpenAI));
+
+        // Responses-only models are priced but not offered: BatchAI sends Chat Completions.
+        Assert.False(BatchAI.Costs.PriceTable.Load().TryFind("gpt-5-pro", out _));
+        Assert.DoesNotContain("gpt-5-pro", KnownModels.For(ProviderKind.OpenAI));
+        Assert.Contains("gpt-4o-mini", KnownModels.For(ProviderKind.OpenAI));
     }
 
     [Theory]
