@@ -13,7 +13,7 @@ namespace BatchAI.Engine.Tests.Jobs;
 public sealed class BadInputTests : IDisposable
 {
     private readonly EngineHarness _harness = new(limits: new ProviderLimits(maxRequestsPerBatch: 100, maxBytesPerBatch: 300));
-    private readonly CountingHandler _calls = new();
+    private readonly CallCounter _calls = new();
 
     public BadInputTests()
     {
@@ -97,22 +97,4 @@ public sealed class BadInputTests : IDisposable
     public void Dispose() => _harness.Dispose();
 
     private static RequestOptions Options() => EngineHarness.Options("{text}", o => o.IdColumn = "id");
-
-    private sealed class CountingHandler
-    {
-        private int _count;
-
-        public int Count => _count;
-
-        public HttpMessageHandler Around(HttpMessageHandler inner) => new Handler(this, inner);
-
-        private sealed class Handler(CountingHandler owner, HttpMessageHandler inner) : DelegatingHandler(inner)
-        {
-            protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
-            {
-                Interlocked.Increment(ref owner._count);
-                return base.SendAsync(request, cancellationToken);
-            }
-        }
-    }
 }
