@@ -41,12 +41,12 @@ public sealed class SecretsTests : IDisposable
         })
         {
             var submit = await Run(variable, canary, "submit", "--provider", provider, "--input", input, "--model", model, "--prompt", "Classify: {subject}", "--id-column", "ticket_id", "--name", provider, "--base-url", baseUrl);
-            Assert.True(submit.ExitCode == ExitCodes.Success, submit.ToString());
-            Assert.Equal(ExitCodes.Success, (await Run(variable, canary, "wait", provider, "--timeout", "120")).ExitCode);
-            Assert.Equal(ExitCodes.Success, (await Run(variable, canary, "resubmit", provider)).ExitCode);
-            Assert.Equal(ExitCodes.Success, (await Run(variable, canary, "wait", provider, "--timeout", "120")).ExitCode);
-            Assert.Equal(ExitCodes.Success, (await Run(variable, canary, "receive", provider, "--out", _dir.File(provider + ".csv"))).ExitCode);
-            Assert.Equal(ExitCodes.Success, (await Run("UNUSED", "x", "status", provider, "--api-key", canary)).ExitCode);
+            Succeeded(submit);
+            Succeeded(await Run(variable, canary, "wait", provider, "--timeout", "120"));
+            Succeeded(await Run(variable, canary, "resubmit", provider));
+            Succeeded(await Run(variable, canary, "wait", provider, "--timeout", "120"));
+            Succeeded(await Run(variable, canary, "receive", provider, "--out", _dir.File(provider + ".csv")));
+            Succeeded(await Run("UNUSED", "x", "status", provider, "--api-key", canary));
             var refused = await Run(variable, canary + "-wrong", "submit", "--provider", provider, "--input", input, "--model", model, "--prompt", "Classify: {subject}", "--id-column", "ticket_id", "--name", provider + "-refused", "--base-url", baseUrl);
             Assert.NotEqual(ExitCodes.Success, refused.ExitCode);
             Assert.Matches("401 Unauthorized|API key not valid", refused.Error); // Gemini answers a bad key with 400
@@ -67,6 +67,8 @@ public sealed class SecretsTests : IDisposable
     }
 
     public void Dispose() => _dir.Dispose();
+
+    private static void Succeeded(CliRun run) => Assert.True(run.ExitCode == ExitCodes.Success, run.ToString());
 
     private static bool Contains(byte[] haystack, byte[] needle) => haystack.AsSpan().IndexOf(needle) >= 0;
 }
