@@ -122,6 +122,12 @@ public sealed class EmulatorOptions
     /// </summary>
     public int? RequestsPerMinute { get; set; }
 
+    /// <summary>
+    /// The account's enqueued-token limit (OpenAI and Azure OpenAI batches): a batch whose prompt tokens, with those of
+    /// the batches still running, would pass it fails at validation with <c>token_limit_exceeded</c>; none when null.
+    /// </summary>
+    public long? QueuedTokenLimit { get; set; }
+
     /// <summary>Seeds the faults, so a fresh emulator meets the same calls with the same faults every run; random when null.</summary>
     public int? Seed { get; set; }
 
@@ -132,6 +138,11 @@ public sealed class EmulatorOptions
         if (ProcessingTime < TimeSpan.Zero || CompletionWindow <= TimeSpan.Zero || GeminiExpiry <= TimeSpan.Zero || CancellationDelay < TimeSpan.Zero)
         {
             throw new ArgumentOutOfRangeException(nameof(ProcessingTime), "Emulator times cannot be negative, and the completion window must be positive.");
+        }
+
+        if (QueuedTokenLimit is < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(QueuedTokenLimit), "An enqueued-token limit must allow at least one token.");
         }
 
         if (RequestsPerMinute is < 1)

@@ -257,6 +257,27 @@ public sealed class CliCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task AJobOverItsQueueLimitGoesOutAShareAtATimeAndWaitSubmitsTheRest()
+    {
+        var submit = await _cli.RunAsync("submit", "--input", Tickets, "--model", "gpt-4o-mini", "--prompt", "Triage: {subject}", "--emulator", "--name", "q", "--max-queued-tokens", "150", "--json");
+
+        Assert.True(submit.ExitCode == ExitCodes.Success, submit.ToString());
+        Assert.Contains("wait for room in the provider's queue", submit.Error, StringComparison.Ordinal);
+        var job = JsonDocument.Parse(submit.Out).RootElement;
+        Assert.Equal(150, job.GetProperty("queuedTokenLimit").GetInt64());
+        var batches = job.GetProperty("batches").EnumerateArray().ToList();
+        Assert.True(batches.Count >= 2, submit.Out);
+        Assert.All(batches, b => Assert.InRange(b.GetProperty("tokens").GetInt64(), 1, 150));
+        Assert.Equal([false, .. Enumerable.Repeat(true, batches.Count - 1)], batches.Select(b => b.GetProperty("awaitsQueue").GetBoolean()));
+
+        var wait = await _cli.RunAsync("wait", "q");
+        var receive = await _cli.RunAsync("receive", "q", "--out", _cli.File("q.csv"));
+
+        Assert.True(wait.ExitCode == ExitCodes.Success, wait.ToString());
+        Assert.Contains("18 result(s): 18 succeeded", receive.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task WaitThenReceiveWritesOneRowPerRecordInInputOrder()
     {
         var id = (await SubmitAsync("--name", "t", "--id-column", "ticket_id")).LastLine;

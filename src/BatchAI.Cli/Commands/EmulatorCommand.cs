@@ -19,7 +19,8 @@ internal static class EmulatorCommand
         var requiredKey = new Option<string?>("--require-key") { Description = "Accept only this API key (others get the provider's own 401); by default any non-empty key is accepted." };
         var rpm = new Option<int?>("--requests-per-minute") { Description = "Rate limit of the synchronous endpoints (chat completions, messages, generateContent): calls over it get 429 with Retry-After." };
         var seed = new Option<int?>("--seed") { Description = "Seed for the faults: a fresh emulator meets the same calls with the same faults every run." };
-        var command = new Command("emulator", "Serve the emulated batch APIs of OpenAI (<url>/v1), Anthropic, Gemini and Azure OpenAI (<url>) on 127.0.0.1. Stop with Ctrl+C.") { port, processing, state, faultRate, errorRate, expireRate, seed, requiredKey, rpm };
+        var queuedTokens = new Option<long?>("--queued-token-limit") { Description = "The account's enqueued-token limit for OpenAI and Azure OpenAI batches: a batch that would pass it, with those still running, fails with token_limit_exceeded." };
+        var command = new Command("emulator", "Serve the emulated batch APIs of OpenAI (<url>/v1), Anthropic, Gemini and Azure OpenAI (<url>) on 127.0.0.1. Stop with Ctrl+C.") { port, processing, state, faultRate, errorRate, expireRate, seed, requiredKey, rpm, queuedTokens };
         command.SetAction((parse, cancellationToken) => CliContext.RunAsync(parse, host, async context =>
         {
             var seconds = parse.GetValue(processing);
@@ -35,9 +36,10 @@ internal static class EmulatorCommand
             options.Seed = parse.GetValue(seed) ?? options.Seed;
             options.RequiredApiKey = parse.GetValue(requiredKey);
             options.RequestsPerMinute = parse.GetValue(rpm) ?? options.RequestsPerMinute;
-            if (options.RequestsPerMinute is < 1)
+            options.QueuedTokenLimit = parse.GetValue(queuedTokens) ?? options.QueuedTokenLimit;
+            if (options.RequestsPerMinute is < 1 || options.QueuedTokenLimit is < 1)
             {
-                throw BatchAIException.InvalidInput("EmulatorOptionInvalid", "--requests-per-minute must be 1 or more.");
+                throw BatchAIException.InvalidInput("EmulatorOptionInvalid", "--requests-per-minute and --queued-token-limit must be 1 or more.");
             }
             if (new[] { options.FaultRate, options.ErrorRate, options.ExpireRate }.Any(rate => !(rate >= 0 && rate <= 1)))
             {

@@ -13,6 +13,8 @@ internal static class SubmitCommand
     {
         var request = new RequestArguments();
         var batchSize = new Option<int?>("--batch-size") { Description = "At most this many requests per provider batch (default: the provider's limit, e.g. 50,000 for OpenAI)." };
+        var queuedTokens = new Option<long?>("--max-queued-tokens") { Description = "Input tokens to keep queued at the provider at once: your account's enqueued-token limit for the model (default: the provider's documented lowest tier, e.g. 2,000,000 for OpenAI; 0 for none). batchai wait submits more as earlier batches finish." };
+        var queuedRequests = new Option<long?>("--max-queued-requests") { Description = "Requests to keep queued at the provider at once (Anthropic's processing queue; default 100,000; 0 for none)." };
         var keepFiles = new Option<bool>("--keep-provider-files") { Description = "Keep the input and output files at the provider after the results are received (default: delete them, so storage quotas do not fill up)." };
         var skipInvalid = new Option<bool>("--skip-invalid") { Description = "Leave invalid records out and submit the rest (each left-out record is listed, and kept in the job's skipped.jsonl). By default one invalid record stops the job: nothing is sent." };
         var pilot = new Option<long?>("--pilot") { Description = "Submit only the first N records; the rest are prepared and held until you release them (batchai release <job>) after checking the pilot's results." };
@@ -23,7 +25,7 @@ internal static class SubmitCommand
         var name = new Option<string?>("--name", "-n") { Description = "A name to address the job by, e.g. tickets-nightly." };
         var command = new Command("submit", "Prepare requests from a file of records and submit them as batch jobs. The last line of output is the job id.")
         {
-            name, batchSize, keepFiles, skipInvalid, pilot, deadline, dryRun, force, json,
+            name, batchSize, queuedTokens, queuedRequests, keepFiles, skipInvalid, pilot, deadline, dryRun, force, json,
         };
         request.AddTo(command);
         command.SetAction((parse, cancellationToken) => CliContext.RunAsync(parse, host, async context =>
@@ -35,6 +37,8 @@ internal static class SubmitCommand
                 Name = parse.GetValue(name),
                 Input = Path.GetFileName(path),
                 MaxRequestsPerBatch = parse.GetValue(batchSize),
+                MaxQueuedTokens = parse.GetValue(queuedTokens),
+                MaxQueuedRequests = parse.GetValue(queuedRequests),
                 KeepProviderFiles = parse.GetValue(keepFiles),
                 SkipInvalidRecords = parse.GetValue(skipInvalid),
                 PilotSize = parse.GetValue(pilot),

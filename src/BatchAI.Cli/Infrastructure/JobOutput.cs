@@ -62,6 +62,8 @@ internal static class JobOutput
         WriteRecords(w, "records", job.Records);
 
         w.WriteNumber("maxAttempts", job.MaxAttempts);
+        WriteNullable(w, "queuedTokenLimit", job.QueuedTokenLimit);
+        WriteNullable(w, "queuedRequestLimit", job.QueuedRequestLimit);
         w.WriteBoolean("emulated", job.Emulated);
         w.WriteBoolean("dryRun", job.DryRun);
         WriteNullable(w, "baseUrl", job.BaseUrl);
@@ -73,11 +75,13 @@ internal static class JobOutput
             w.WriteNumber("index", batch.Index);
             w.WriteNumber("attempt", batch.Attempt);
             w.WriteBoolean("held", batch.Held);
+            w.WriteBoolean("awaitsQueue", batch.AwaitsQueue);
             WriteNullable(w, "batchId", batch.BatchId);
             w.WriteString("model", batch.Model);
             w.WriteString("state", batch.State.ToString());
             WriteNullable(w, "providerStatus", batch.ProviderStatus);
             w.WriteNumber("requests", batch.Requests);
+            w.WriteNumber("tokens", batch.Tokens);
             w.WriteNumber("completed", batch.Completed);
             w.WriteNumber("failed", batch.Failed);
             w.WriteStartArray("errors");
@@ -187,6 +191,18 @@ internal static class JobOutput
     public static string N(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
 
     private static string Row(string label, string value) => label.PadRight(10) + value;
+
+    private static void WriteNullable(Utf8JsonWriter w, string name, long? value)
+    {
+        if (value is { } number)
+        {
+            w.WriteNumber(name, number);
+        }
+        else
+        {
+            w.WriteNull(name);
+        }
+    }
 
     private static void WriteNullable(Utf8JsonWriter w, string name, string? value)
     {

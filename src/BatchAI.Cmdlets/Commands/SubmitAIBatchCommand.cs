@@ -39,6 +39,21 @@ public sealed class SubmitAIBatchCommand : JobCmdlet
     [ValidateRange(1, int.MaxValue)]
     public int BatchSize { get; set; }
 
+    /// <summary>
+    /// Input tokens to keep queued at the provider at once: your account's enqueued-token limit for the model (default:
+    /// the provider's documented lowest tier, e.g. 2,000,000 for OpenAI; 0 for none). More is submitted as earlier batches finish.
+    /// </summary>
+    [Parameter(ParameterSetName = ProviderSet)]
+    [Parameter(ParameterSetName = EmulatorSet)]
+    [ValidateRange(0, long.MaxValue)]
+    public long MaxQueuedTokens { get; set; }
+
+    /// <summary>Requests to keep queued at the provider at once (Anthropic's processing queue; default 100,000; 0 for none).</summary>
+    [Parameter(ParameterSetName = ProviderSet)]
+    [Parameter(ParameterSetName = EmulatorSet)]
+    [ValidateRange(0, long.MaxValue)]
+    public long MaxQueuedRequests { get; set; }
+
     /// <summary>Keep the input and output files at the provider after the results are received (default: delete them).</summary>
     [Parameter(ParameterSetName = ProviderSet)]
     [Parameter(ParameterSetName = EmulatorSet)]
@@ -117,6 +132,8 @@ public sealed class SubmitAIBatchCommand : JobCmdlet
             Name = Name,
             Input = "PowerShell pipeline",
             MaxRequestsPerBatch = MyInvocation.BoundParameters.ContainsKey(nameof(BatchSize)) ? BatchSize : null,
+            MaxQueuedTokens = MyInvocation.BoundParameters.ContainsKey(nameof(MaxQueuedTokens)) ? MaxQueuedTokens : null,
+            MaxQueuedRequests = MyInvocation.BoundParameters.ContainsKey(nameof(MaxQueuedRequests)) ? MaxQueuedRequests : null,
             KeepProviderFiles = KeepProviderFiles.IsPresent,
             SkipInvalidRecords = SkipInvalid.IsPresent,
             IgnoreSpendingCap = Force.IsPresent,

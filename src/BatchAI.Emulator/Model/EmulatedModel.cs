@@ -53,11 +53,16 @@ internal static class EmulatedModel
             return new ModelAnswer { Rejection = rejection };
         }
 
-        var messages = body.GetProperty("messages").EnumerateArray()
+        return Respond(body.GetProperty("model").GetString()!, Messages(body), MaxTokens(body), SchemaOf(body), customId);
+    }
+
+    /// <summary>The prompt tokens of a chat completions body that <see cref="Validate"/> accepted.</summary>
+    public static int PromptTokens(JsonElement body) => PromptTokens(Messages(body));
+
+    private static List<ModelMessage> Messages(JsonElement body) =>
+        body.GetProperty("messages").EnumerateArray()
             .Select(m => new ModelMessage(m.GetProperty("role").GetString()!, ContentText(m.GetProperty("content"))))
             .ToList();
-        return Respond(body.GetProperty("model").GetString()!, messages, MaxTokens(body), SchemaOf(body), customId);
-    }
 
     /// <summary>
     /// The model's answer to a conversation, whichever protocol carried it: JSON that follows <paramref name="schema"/>

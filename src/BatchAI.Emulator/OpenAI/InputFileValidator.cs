@@ -110,6 +110,7 @@ internal static class InputFileValidator
             }
             else
             {
+                validation.PromptTokens += EmulatedModel.PromptTokens(body);
                 var model = body.GetProperty("model").GetString();
                 if (flavor.OneModelPerFile && validation.Model is not null && validation.Model != model)
                 {

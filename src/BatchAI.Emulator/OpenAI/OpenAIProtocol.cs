@@ -426,6 +426,24 @@ internal sealed class OpenAIProtocol(EmulatorStore store, EmulatorOptions option
     {
         var path = store.ContentPath(record.InputFileId);
         var validation = InputFileValidator.Validate(path, record.Endpoint, flavor);
+        if (validation.Errors.Count == 0 && options.QueuedTokenLimit is { } limit)
+        {
+            // As OpenAI does: a batch that would take the account past its enqueued-token limit fails at validation.
+            var queued = store.ListBatches()
+                .Where(b => b.Id != record.Id && b.Validation is { Errors.Count: 0 })
+                .Where(b => BatchSnapshot.At(b, options.Now()).Status is "in_progress" or "finalizing")
+                .Sum(b => b.Validation!.PromptTokens);
+            if (queued + validation.PromptTokens > limit)
+            {
+                validation.Errors.Add(new BatchErrorRecord
+                {
+                    Code = "token_limit_exceeded",
+                    Message = string.Format(CultureInfo.InvariantCulture, "Enqueued token limit reached for {0} in organization org-emulated. Limit: {1:N0} enqueued tokens. Please try again once some in_progress batches have been completed.", validation.Model, limit),
+                });
+                return validation;
+            }
+        }
+
         if (validation.Errors.Count == 0 && faults.InjectsRequestFaults)
         {
             validation.Unprocessed = InputLines.Read(path)

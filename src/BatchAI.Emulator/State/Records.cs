@@ -64,6 +64,9 @@ internal sealed class BatchValidation
     /// <summary>Requests an injected expiry leaves unprocessed: when there are any, the batch ends expired, not completed.</summary>
     public int Unprocessed { get; set; }
 
+    /// <summary>The prompt tokens of the batch's valid requests: what it holds of the account's enqueued-token limit until it ends.</summary>
+    public long PromptTokens { get; set; }
+
     public List<BatchErrorRecord> Errors { get; set; } = [];
 }
 

@@ -14,7 +14,8 @@ public sealed class CostPlanner(long? outputTokensPerRequest = null, long? fallb
     private readonly Dictionary<string, CostInputs> _byModel = new(StringComparer.OrdinalIgnoreCase);
 
     /// <param name="countedInputTokens">The input tokens the provider's count-tokens endpoint gave, when it was asked (exact).</param>
-    public void Add(BatchRequest request, long? countedInputTokens = null)
+    /// <returns>The request's input tokens, as estimated.</returns>
+    public long Add(BatchRequest request, long? countedInputTokens = null)
     {
         if (request is null)
         {
@@ -34,6 +35,7 @@ public sealed class CostPlanner(long? outputTokensPerRequest = null, long? fallb
         totals.InputTokens += estimate.Tokens;
         totals.OutputTokens += output;
         totals.TokensExact &= estimate.Exact;
+        return estimate.Tokens;
     }
 
     /// <summary>The totals per model, in the order the models were first seen.</summary>

@@ -9,7 +9,7 @@ public enum JobState
     /// <summary>Prepared in the ledger; some provider batches are not submitted yet.</summary>
     Submitting,
 
-    /// <summary>Every batch is submitted; at least one is still running.</summary>
+    /// <summary>Every batch is submitted, or waits for room in the provider's queue; at least one is still running.</summary>
     Running,
 
     /// <summary>A cancel was requested; at least one batch is still canceling.</summary>
@@ -42,9 +42,11 @@ public sealed class BatchJob
         ReceivedAt = manifest.ReceivedAt;
         Records = manifest.Records;
         MaxAttempts = manifest.MaxAttempts;
+        QueuedTokenLimit = manifest.QueuedTokenLimit;
+        QueuedRequestLimit = manifest.QueuedRequestLimit;
         Folder = folder;
         Batches = manifest.Parts.Select(p => new ProviderBatch(p)).ToList();
-        State = Batches.Any(b => b.State == BatchState.Pending && !b.Held) ? JobState.Submitting
+        State = Batches.Any(b => b.State == BatchState.Pending && !b.Held && !b.AwaitsQueue) ? JobState.Submitting
             : Batches.All(b => b.State.IsFinal()) ? JobState.Finished
             : Batches.All(b => b.State.IsFinal() || b.Held) ? JobState.AwaitingRelease
             : Batches.Any(b => b.State == BatchState.Canceling) || manifest.CancelRequestedAt is not null ? JobState.Canceling
@@ -89,8 +91,17 @@ public sealed class BatchJob
     /// <summary>How many times a record may be sent in all before its failure is final.</summary>
     public int MaxAttempts { get; }
 
+    /// <summary>Input tokens (estimated) the job keeps queued at the provider at once; null for no limit.</summary>
+    public long? QueuedTokenLimit { get; }
+
+    /// <summary>Requests the job keeps queued at the provider at once; null for no limit.</summary>
+    public long? QueuedRequestLimit { get; }
+
     /// <summary>How many batches are in each state, e.g. "2 Completed, 1 Running".</summary>
-    public string BatchSummary => string.Join(", ", Batches.GroupBy(b => b.Held ? "Held" : b.State.ToString()).OrderBy(g => g.Key == "Held" ? int.MaxValue : (int)Enum.Parse(typeof(BatchState), g.Key)).Select(g => g.Count().ToString(CultureInfo.InvariantCulture) + " " + g.Key));
+    public string BatchSummary => string.Join(", ", Batches
+        .GroupBy(b => b.Held ? "Held" : b.AwaitsQueue ? "AwaitingQueue" : b.State.ToString())
+        .OrderBy(g => g.Key switch { "Held" => int.MaxValue, "AwaitingQueue" => -1, _ => (int)Enum.Parse(typeof(BatchState), g.Key) })
+        .Select(g => g.Count().ToString(CultureInfo.InvariantCulture) + " " + g.Key));
 
     public IReadOnlyList<string> Columns { get; }
 
@@ -117,6 +128,8 @@ public sealed class ProviderBatch
         Index = part.Index;
         Attempt = part.Attempt;
         Held = part.Held;
+        AwaitsQueue = part.AwaitsQueue && part.BatchId is null && part.State == BatchState.Pending;
+        Tokens = part.Tokens;
         BatchId = part.BatchId;
         Model = part.Model;
         State = part.State;
@@ -136,6 +149,12 @@ public sealed class ProviderBatch
 
     /// <summary>Held back by a pilot until the job is released.</summary>
     public bool Held { get; }
+
+    /// <summary>Not submitted yet for lack of room in the provider's queue: waiting for the job submits it as earlier batches finish.</summary>
+    public bool AwaitsQueue { get; }
+
+    /// <summary>The batch's input tokens, estimated (what it takes of the provider's queue).</summary>
+    public long Tokens { get; }
 
     public string? BatchId { get; }
 

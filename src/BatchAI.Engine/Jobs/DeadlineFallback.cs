@@ -113,7 +113,7 @@ internal static class DeadlineFallback
                     provider.WriteRequestLine(writer, request);
                 }
 
-                builder.Add(request.Model, request.CustomId, request.Schema?.Id, buffer.ToArray(), (int)buffer.Length);
+                builder.Add(request.Model, request.CustomId, request.Schema?.Id, buffer.ToArray(), (int)buffer.Length, tokens: 0); // the real-time lane has no queue
             }
 
             parts = builder.Complete();

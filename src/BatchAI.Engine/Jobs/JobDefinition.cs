@@ -23,6 +23,16 @@ public sealed class JobDefinition
     public int? MaxRequestsPerBatch { get; set; }
 
     /// <summary>
+    /// Input tokens to keep in unfinished provider batches at once: the provider's limit on enqueued tokens for your
+    /// account and model. Null takes the provider's documented default for its lowest tier; 0 sets no limit. A job
+    /// over it is submitted a share at a time, and waiting submits more as earlier batches finish.
+    /// </summary>
+    public long? MaxQueuedTokens { get; set; }
+
+    /// <summary>Requests to keep in unfinished provider batches at once (Anthropic's processing queue). Null takes the provider's default; 0 sets no limit.</summary>
+    public long? MaxQueuedRequests { get; set; }
+
+    /// <summary>
     /// Keep the input and output files at the provider once the results are safe in the ledger. By default they are
     /// deleted, so storage quotas (Azure counts files per resource) do not fill up.
     /// </summary>
@@ -65,6 +75,11 @@ public sealed class JobDefinition
         if (PilotSize is < 1)
         {
             throw BatchAIException.InvalidInput("PilotSizeInvalid", $"A pilot needs at least one record, not {PilotSize}.");
+        }
+
+        if (MaxQueuedTokens is < 0 || MaxQueuedRequests is < 0)
+        {
+            throw BatchAIException.InvalidInput("QueueLimitInvalid", "A queue limit is a number of tokens or requests, 0 for none; it cannot be negative.");
         }
 
         if (MaxRequestsPerBatch is < 1)

@@ -127,9 +127,9 @@ public sealed class JobDraft : IDisposable
             _parts.HoldFromHere();
         }
 
-        var part = _parts.Add(request.Model, request.CustomId, request.Schema?.Id, _line.GetBuffer(), (int)_line.Length);
+        var tokens = Plan.Add(request);
+        var part = _parts.Add(request.Model, request.CustomId, request.Schema?.Id, _line.GetBuffer(), (int)_line.Length, tokens);
         RequestFile.Write(_requestWriter, request, part.Index);
-        Plan.Add(request);
         _requestWriter.Flush();
         _requests.WriteByte((byte)'\n');
         _requestWriter.Reset(_requests);

@@ -59,6 +59,12 @@ internal sealed class JobManifest
     /// <summary>Keep the files uploaded to and produced by the provider after the results are in the ledger (default: delete them).</summary>
     public bool KeepProviderFiles { get; set; }
 
+    /// <summary>Input tokens (estimated) the job keeps in unfinished provider batches at once; null for no limit.</summary>
+    public long? QueuedTokenLimit { get; set; }
+
+    /// <summary>Requests the job keeps in unfinished provider batches at once; null for no limit.</summary>
+    public long? QueuedRequestLimit { get; set; }
+
     /// <summary>How many times a record may be sent in all (the first time included) before its failure is final.</summary>
     public int MaxAttempts { get; set; } = ResubmitOptions.DefaultMaxAttempts;
 
@@ -95,6 +101,15 @@ internal sealed class PartRecord
     public int Requests { get; set; }
 
     public long Bytes { get; set; }
+
+    /// <summary>The part's input tokens, estimated as the spending cap estimates them: what it takes of the provider's queue.</summary>
+    public long Tokens { get; set; }
+
+    /// <summary>Not submitted yet because the provider's queue had no room for it; waiting for the job submits it.</summary>
+    public bool AwaitsQueue { get; set; }
+
+    /// <summary>How many times the provider refused this part for a full queue (OpenAI's <c>token_limit_exceeded</c>) and it was queued again.</summary>
+    public int QueueRefusals { get; set; }
 
     public string? FileId { get; set; }
 

@@ -9,7 +9,8 @@ public sealed partial class JobService
 {
     /// <summary>
     /// Polls until every batch of the job is final (or any one, with <see cref="WaitOptions.Any"/>), at growing
-    /// intervals, reporting progress. Returns with <see cref="WaitOutcome.TimedOut"/> set when the timeout comes first.
+    /// intervals, reporting progress, and submits the batches that wait for room in the provider's queue as earlier
+    /// ones finish. Returns with <see cref="WaitOutcome.TimedOut"/> set when the timeout comes first.
     /// </summary>
     public async Task<WaitOutcome> WaitAsync(string idOrName, WaitOptions options, string? apiKey, IEngineReporter reporter, CancellationToken cancellationToken) =>
         (await WaitAsync([idOrName], options, apiKey, reporter, cancellationToken).ConfigureAwait(false))[0];
@@ -66,7 +67,12 @@ public sealed partial class JobService
             {
                 for (var i = 0; i < watched.Count; i++)
                 {
-                    await RefreshAsync(watched[i].Ledger, watched[i].Manifest, providers[i], cancellationToken).ConfigureAwait(false);
+                    var (ledger, manifest) = watched[i];
+                    await RefreshAsync(ledger, manifest, providers[i], cancellationToken).ConfigureAwait(false);
+                    if (manifest.CancelRequestedAt is null)
+                    {
+                        await SubmitPendingPartsAsync(ledger, manifest, providers[i], reporter, cancellationToken, whileWaiting: true).ConfigureAwait(false);
+                    }
                 }
 
                 var snapshots = watched.Select(w => new BatchJob(w.Manifest, w.Ledger.Folder)).ToList();

@@ -68,6 +68,11 @@ public sealed partial class JobService : IDisposable
             limits = new ProviderLimits(size, limits.MaxBytesPerBatch);
         }
 
+        static long? Chosen(long? given, long? providerDefault) => given is { } limit ? (limit == 0 ? null : limit) : providerDefault;
+        manifest.QueuedTokenLimit = Chosen(definition.MaxQueuedTokens, provider.Limits.MaxQueuedTokens);
+        manifest.QueuedRequestLimit = Chosen(definition.MaxQueuedRequests, provider.Limits.MaxQueuedRequests);
+        limits = limits.WithQueue(manifest.QueuedTokenLimit, manifest.QueuedRequestLimit);
+
         return new JobDraft(manifest, provider, limits, Path.Combine(StorePath, "staging", manifest.Id), JobsFolder) { SkipsInvalidRecords = definition.SkipInvalidRecords, PilotSize = definition.PilotSize, CheckSpendingCap = !definition.IgnoreSpendingCap };
     }
 
@@ -174,7 +179,7 @@ public sealed partial class JobService : IDisposable
 
     private static void RequireSubmitted(JobManifest manifest)
     {
-        var pending = manifest.Parts.Count(p => p.BatchId is null && p.State == BatchState.Pending && !p.Held);
+        var pending = manifest.Parts.Count(p => p.BatchId is null && p.State == BatchState.Pending && !p.Held && !p.AwaitsQueue);
         if (pending > 0)
         {
             throw new BatchAIException(ErrorKind.Conflict, "JobNotSubmitted", string.Format(CultureInfo.InvariantCulture, "Job {0}: {1} of its {2} batch(es) were never submitted (the submit was interrupted).", Label(manifest), pending, manifest.Parts.Count));
@@ -191,15 +196,42 @@ public sealed partial class JobService : IDisposable
         }
     }
 
-    private async Task SubmitPendingPartsAsync(JobLedger ledger, JobManifest manifest, IBatchProvider provider, IEngineReporter reporter, CancellationToken cancellationToken)
+    /// <summary>
+    /// Submits the job's batches not sent yet, in order, as long as they fit the provider's queue beside the job's
+    /// unfinished ones; those that do not fit are marked to wait for room, and waiting submits them as earlier batches
+    /// finish. With <paramref name="whileWaiting"/>, says so only in verbose output (the wait's progress shows the job).
+    /// </summary>
+    private async Task SubmitPendingPartsAsync(JobLedger ledger, JobManifest manifest, IBatchProvider provider, IEngineReporter reporter, CancellationToken cancellationToken, bool whileWaiting = false)
     {
         var activity = "Submitting job " + Label(manifest);
         var total = manifest.Parts.Count;
         var submitted = manifest.Parts.Count(p => p.BatchId is not null);
+        var waiting = manifest.Parts.Where(p => p.BatchId is null && p.State == BatchState.Pending && !p.Held).ToList();
+        var reported = false;
         try
         {
-            foreach (var part in manifest.Parts.Where(p => p.BatchId is null && p.State == BatchState.Pending && !p.Held))
+            foreach (var part in waiting)
             {
+                if (!FitsQueue(manifest, part))
+                {
+                    var awaiting = waiting.Where(p => p.BatchId is null).ToList();
+                    awaiting.ForEach(p => p.AwaitsQueue = true);
+                    ledger.Save(manifest);
+                    var (queuedTokens, queuedRequests) = Queued(manifest);
+                    var message = string.Format(CultureInfo.InvariantCulture, "Job {0}: {1} of {2} batch(es) wait for room in the provider's queue ({3:N0} tokens and {4:N0} requests queued; the job's limit is {5} tokens and {6} requests). Waiting for the job submits them as earlier batches finish.", manifest.Id, awaiting.Count, total, queuedTokens, queuedRequests, Limit(manifest.QueuedTokenLimit), Limit(manifest.QueuedRequestLimit));
+                    if (whileWaiting)
+                    {
+                        reporter.Verbose(message);
+                    }
+                    else
+                    {
+                        reporter.Warning(message);
+                    }
+
+                    break;
+                }
+
+                reported = true;
                 reporter.Progress(new ProgressReport(activity, string.Format(CultureInfo.InvariantCulture, "batch {0} of {1}: {2:N0} requests, {3}", part.Index, total, part.Requests, Formatting.Bytes(part.Bytes)), submitted * 100 / total));
                 var submission = new PartSubmission
                 {
@@ -215,6 +247,7 @@ public sealed partial class JobService : IDisposable
                 };
                 var remote = await SubmitPartAsync(ledger, manifest, part, submission, provider, reporter, cancellationToken).ConfigureAwait(false);
                 part.SubmittedAt ??= Clock.UtcNow;
+                part.AwaitsQueue = false;
                 part.Apply(remote, Clock.UtcNow);
                 ledger.Save(manifest);
                 submitted++;
@@ -228,9 +261,30 @@ public sealed partial class JobService : IDisposable
         }
         finally
         {
-            reporter.Progress(new ProgressReport(activity, "Done", 100, completed: true));
+            if (reported)
+            {
+                reporter.Progress(new ProgressReport(activity, "Done", 100, completed: true));
+            }
         }
     }
+
+    /// <summary>The estimated tokens and the requests in the job's batches the provider holds unfinished.</summary>
+    private static (long Tokens, long Requests) Queued(JobManifest manifest)
+    {
+        var queued = manifest.Parts.Where(p => p.BatchId is not null && !p.State.IsFinal() && !p.Realtime).ToList();
+        return (queued.Sum(p => p.Tokens), queued.Sum(p => (long)p.Requests));
+    }
+
+    /// <summary>Whether the part can join the provider's queue now. With nothing queued it always can: it was built to fit alone.</summary>
+    private static bool FitsQueue(JobManifest manifest, PartRecord part)
+    {
+        var (tokens, requests) = Queued(manifest);
+        return requests == 0
+            || ((manifest.QueuedTokenLimit is not { } tokenLimit || tokens + part.Tokens <= tokenLimit)
+                && (manifest.QueuedRequestLimit is not { } requestLimit || requests + part.Requests <= requestLimit));
+    }
+
+    private static string Limit(long? limit) => limit is { } value ? value.ToString("N0", CultureInfo.InvariantCulture) : "no limit of";
 
     /// <summary>
     /// Submits one part, never paying for it twice: the moment a create call may go out is recorded first, so when
@@ -285,13 +339,42 @@ public sealed partial class JobService : IDisposable
 
     private async Task RefreshAsync(JobLedger ledger, JobManifest manifest, IBatchProvider provider, CancellationToken cancellationToken)
     {
-        foreach (var part in manifest.Parts.Where(p => p.BatchId is not null && !p.State.IsFinal()))
+        foreach (var part in manifest.Parts.Where(p => p.BatchId is not null && !p.State.IsFinal()).ToList())
         {
             var remote = await provider.GetAsync(part.BatchId!, cancellationToken).ConfigureAwait(false);
-            if (part.Apply(remote, Clock.UtcNow))
+            if (remote.QueueFull && part.QueueRefusals < MaxQueueRefusals)
+            {
+                QueueAgain(manifest, part);
+                ledger.Save(manifest);
+            }
+            else if (part.Apply(remote, Clock.UtcNow))
             {
                 ledger.Save(manifest);
             }
+        }
+    }
+
+    /// <summary>How many times a batch the provider refused for a full queue is queued again before its failure stands.</summary>
+    internal const int MaxQueueRefusals = 3;
+
+    /// <summary>
+    /// The provider refused the batch because its queue was full (it counted more than our estimate, or the account's
+    /// limit is lower than the job's): nothing in it ran. The part goes back to wait for room, its uploaded file kept,
+    /// and the job's limit comes down to what the provider held, so it goes out only when earlier batches finish.
+    /// </summary>
+    private static void QueueAgain(JobManifest manifest, PartRecord part)
+    {
+        part.QueueRefusals++;
+        part.BatchId = null;
+        part.State = BatchState.Pending;
+        part.ProviderStatus = null;
+        part.SubmitStartedAt = null;
+        part.SubmittedAt = null;
+        part.AwaitsQueue = true;
+        var (heldTokens, _) = Queued(manifest);
+        if (heldTokens > 0)
+        {
+            manifest.QueuedTokenLimit = Math.Min(manifest.QueuedTokenLimit ?? long.MaxValue, Math.Max(heldTokens, part.Tokens));
         }
     }
 

@@ -6,7 +6,7 @@ namespace BatchAI.Jobs;
 
 /// <summary>
 /// Fills provider batch input files ("parts") with encoded request lines: one model per part, a new part whenever the
-/// provider's count or size limit would be passed. Next to each <c>part-NNNN.jsonl</c> it writes
+/// provider's count or size limit would be passed, or the part would no longer fit the provider's queue on its own. Next to each <c>part-NNNN.jsonl</c> it writes
 /// <c>part-NNNN.ids</c>, the custom ids in line order (each followed by a tab and its schema id when it has one), so
 /// the ledger knows which part holds each record, and which schema its answer must follow, without reading provider
 /// formats back. Used to prepare a job and to prepare its resubmissions.
@@ -37,9 +37,10 @@ internal sealed class PartBuilder : IDisposable
     public int PartCount => _finished.Count + _open.Count;
 
     /// <summary>Appends one encoded request line (without its newline) and returns the part it went into.</summary>
-    public PartRecord Add(string model, string customId, string? schemaId, byte[] line, int count)
+    /// <param name="tokens">The request's input tokens, estimated: what it takes of the provider's queue.</param>
+    public PartRecord Add(string model, string customId, string? schemaId, byte[] line, int count, long tokens)
     {
-        var part = PartFor(model, count + 1L);
+        var part = PartFor(model, count + 1L, tokens);
         part.Lines.Write(line, 0, count);
         part.Lines.WriteByte((byte)'\n');
         part.Ids.Write(customId);
@@ -52,6 +53,7 @@ internal sealed class PartBuilder : IDisposable
         part.Ids.Write('\n');
         part.Record.Requests++;
         part.Record.Bytes += count + 1;
+        part.Record.Tokens += tokens;
         return part.Record;
     }
 
@@ -94,11 +96,13 @@ internal sealed class PartBuilder : IDisposable
 
     public static string IdsFile(PartRecord part) => Path.ChangeExtension(part.File, ".ids");
 
-    private OpenPart PartFor(string model, long lineBytes)
+    private OpenPart PartFor(string model, long lineBytes, long tokens)
     {
         if (_open.TryGetValue(model, out var part)
             && part.Record.Requests < _limits.MaxRequestsPerBatch
-            && part.Record.Bytes + lineBytes <= _limits.MaxBytesPerBatch)
+            && part.Record.Bytes + lineBytes <= _limits.MaxBytesPerBatch
+            && (_limits.MaxQueuedTokens is not { } queuedTokens || part.Record.Tokens + tokens <= queuedTokens)
+            && (_limits.MaxQueuedRequests is not { } queuedRequests || part.Record.Requests < queuedRequests))
         {
             return part;
         }

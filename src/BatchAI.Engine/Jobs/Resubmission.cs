@@ -43,7 +43,7 @@ internal static class Resubmission
         var attempt = manifest.Parts.Max(p => p.Attempt) + 1;
         long resent = 0;
         long exhausted = 0;
-        using var builder = new PartBuilder(ledger.Folder, limits, manifest.Parts.Max(p => p.Index) + 1, attempt);
+        using var builder = new PartBuilder(ledger.Folder, limits.WithQueue(manifest.QueuedTokenLimit, manifest.QueuedRequestLimit), manifest.Parts.Max(p => p.Index) + 1, attempt);
         PartLines? lines = null;
         try
         {
@@ -66,7 +66,9 @@ internal static class Resubmission
                 }
 
                 var line = lines.ReadLine(record.Ordinal);
-                builder.Add(record.Part.Model, record.CustomId, record.SchemaId, line, line.Length);
+                // The line is copied, not rebuilt, so its tokens are its part's average (the estimate the part was queued with).
+                var tokens = record.Part.Requests == 0 ? 0 : (record.Part.Tokens + record.Part.Requests - 1) / record.Part.Requests;
+                builder.Add(record.Part.Model, record.CustomId, record.SchemaId, line, line.Length, tokens);
                 resent++;
             }
         }

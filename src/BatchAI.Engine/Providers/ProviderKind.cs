@@ -16,10 +16,24 @@ public enum ProviderKind
     AzureOpenAI,
 }
 
-/// <summary>What one provider batch may hold. A job larger than this is split into several provider batches.</summary>
+/// <summary>
+/// What one provider batch may hold, and what the provider lets an account have queued at once. A job larger than a
+/// batch is split into several provider batches; a job larger than the queue is submitted a share at a time, more as
+/// earlier batches finish.
+/// </summary>
 public sealed class ProviderLimits(int maxRequestsPerBatch, long maxBytesPerBatch)
 {
     public int MaxRequestsPerBatch { get; } = maxRequestsPerBatch;
 
     public long MaxBytesPerBatch { get; } = maxBytesPerBatch;
+
+    /// <summary>Input tokens the provider accepts in unfinished batches at once (its "enqueued tokens"); null for no limit.</summary>
+    public long? MaxQueuedTokens { get; init; }
+
+    /// <summary>Requests the provider accepts in unfinished batches at once (Anthropic's processing queue); null for no limit.</summary>
+    public long? MaxQueuedRequests { get; init; }
+
+    /// <summary>These limits with the queue limits a job chose (null keeps none).</summary>
+    public ProviderLimits WithQueue(long? maxQueuedTokens, long? maxQueuedRequests) =>
+        new(MaxRequestsPerBatch, MaxBytesPerBatch) { MaxQueuedTokens = maxQueuedTokens, MaxQueuedRequests = maxQueuedRequests };
 }

@@ -21,6 +21,9 @@ internal sealed class RemoteBatch
 
     /// <summary>Why the provider failed the batch as a whole, one message per problem.</summary>
     public IReadOnlyList<string> Errors { get; init; } = [];
+
+    /// <summary>The provider failed the batch, before running any of it, because the account's queue was full (OpenAI's <c>token_limit_exceeded</c>).</summary>
+    public bool QueueFull { get; init; }
 }
 
 /// <summary>One request's outcome as a provider reported it, before it is joined to its record.</summary>

@@ -22,7 +22,8 @@ internal sealed class AnthropicProvider(ProviderHttp http, IDisposable? owned = 
     private const string Batches = "v1/messages/batches";
 
     /// <summary>100,000 requests or 256 MB per batch, whichever comes first (the body's wrapper stays under the bytes).</summary>
-    public static readonly ProviderLimits DefaultLimits = new(100_000, 256_000_000);
+    /// <summary>100,000 requests or 256 MB a batch; 100,000 requests in the processing queue at once (Tier 1, the lowest).</summary>
+    public static readonly ProviderLimits DefaultLimits = new(100_000, 256_000_000) { MaxQueuedRequests = 100_000 };
 
     public ProviderKind Kind => ProviderKind.Anthropic;
 

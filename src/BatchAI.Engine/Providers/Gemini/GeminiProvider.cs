@@ -23,7 +23,8 @@ internal sealed class GeminiProvider(ProviderHttp http, string apiVersion, IDisp
     private const int ChunkSize = 8 * 1024 * 1024;
 
     /// <summary>No request count is documented; 100,000 keeps parts and their inline or file results manageable. 2 GB per input file.</summary>
-    public static readonly ProviderLimits DefaultLimits = new(100_000, 2_000_000_000);
+    /// <summary>3,000,000 enqueued tokens: Tier 1's limit for Gemini 2.5 Flash, the lowest documented.</summary>
+    public static readonly ProviderLimits DefaultLimits = new(100_000, 2_000_000_000) { MaxQueuedTokens = 3_000_000 };
 
     private readonly Dictionary<string, string> _schemas = new(StringComparer.Ordinal);
 

@@ -22,6 +22,9 @@ internal sealed class OpenAIBatch
 
     public List<string> Errors { get; } = [];
 
+    /// <summary>Failed because the enqueued-token limit was reached.</summary>
+    public bool QueueFull { get; private set; }
+
     public static OpenAIBatch Parse(JsonElement json)
     {
         var batch = new OpenAIBatch
@@ -53,6 +56,7 @@ internal sealed class OpenAIBatch
                 var message = error.StringOrNull("message") ?? string.Empty;
                 var line = error.TryGetProperty("line", out var l) && l.ValueKind == JsonValueKind.Number ? " (line " + l.GetInt32().ToString(CultureInfo.InvariantCulture) + ")" : string.Empty;
                 batch.Errors.Add(code + line + ": " + message);
+                batch.QueueFull |= code == "token_limit_exceeded";
             }
         }
 
@@ -98,6 +102,7 @@ internal sealed class OpenAIBatch
             Failed = Failed,
             ResultLocations = locations,
             Errors = Errors,
+            QueueFull = QueueFull && Status == "failed",
         };
     }
 }

@@ -18,11 +18,14 @@ internal sealed class OpenAIProvider(OpenAIApi api, IDisposable? owned = null, P
     /// <summary>Azure's dated API versions name the endpoint without the version prefix.</summary>
     public const string AzureDatedEndpoint = "/chat/completions";
 
-    /// <summary>50,000 requests and 200 MB per batch (OpenAI's limits; 200 MB read as 200,000,000 bytes to be safe).</summary>
-    public static readonly ProviderLimits DefaultLimits = new(50_000, 200_000_000);
+    /// <summary>
+    /// 50,000 requests and 200 MB per batch (OpenAI's limits; 200 MB read as 200,000,000 bytes to be safe); 2,000,000
+    /// enqueued tokens, the documented limit for gpt-4o-mini at a low usage tier (higher tiers allow far more).
+    /// </summary>
+    public static readonly ProviderLimits DefaultLimits = new(50_000, 200_000_000) { MaxQueuedTokens = 2_000_000 };
 
-    /// <summary>Azure OpenAI: 100,000 requests and 200 MB per file.</summary>
-    public static readonly ProviderLimits AzureLimits = new(100_000, 200_000_000);
+    /// <summary>Azure OpenAI: 100,000 requests and 200 MB per file; 200,000,000 enqueued tokens (the default quota for gpt-4o; gpt-4o-mini has 1,000,000,000).</summary>
+    public static readonly ProviderLimits AzureLimits = new(100_000, 200_000_000) { MaxQueuedTokens = 200_000_000 };
 
     public ProviderKind Kind => kind;
 
