@@ -77,26 +77,21 @@ internal static class LineFiles
 /// </summary>
 internal sealed class RandomAccessLines : IDisposable
 {
-    private readonly Stream _stream;
-    private readonly System.IO.MemoryMappedFiles.MemoryMappedFile? _map;
-    private readonly byte[] _buffer = new byte[4096];
-    private readonly MemoryStream _line = new();
+    /// <summary>What one read takes when lines are read forward, in the file's order: many lines per read call.</summary>
+    private const int AheadRead = 1 << 16;
 
-    /// <param name="mapped">
-    /// Map the file into memory, so that reading a line is a copy, not a seek and a read call each: for joining many
-    /// lines read in an order other than the file's. Only while nothing writes the file (a mapped file cannot be
-    /// truncated on Windows).
-    /// </param>
-    public RandomAccessLines(string path, bool mapped = false)
+    /// <summary>What one read takes when lines are read out of order: about one line, not a wasted window.</summary>
+    private const int JumpRead = 1 << 12;
+
+    private readonly FileStream _stream;
+    private byte[] _window = new byte[AheadRead];
+    private long _windowStart;
+    private int _windowLength;
+    private long _lastEnd;
+
+    public RandomAccessLines(string path)
     {
-        if (mapped && new FileInfo(path).Length > 0)
-        {
-            _map = System.IO.MemoryMappedFiles.MemoryMappedFile.CreateFromFile(path, FileMode.Open, null, 0, System.IO.MemoryMappedFiles.MemoryMappedFileAccess.Read);
-            _stream = _map.CreateViewStream(0, 0, System.IO.MemoryMappedFiles.MemoryMappedFileAccess.Read);
-            return;
-        }
-
-        // No FileStream buffer: every read starts at a new offset, and _buffer does the buffering.
+        // No FileStream buffer: the window below is the buffer, and every refill starts at a new offset.
         // ReadWrite sharing: a job's results file may be appended to (only past what is read here) while it is read.
         _stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 1, FileOptions.RandomAccess);
     }
@@ -110,35 +105,82 @@ internal sealed class RandomAccessLines : IDisposable
 
     /// <summary>
     /// The bytes of the line that starts at <paramref name="offset"/>, a trailing CR dropped: a view of this reader's
-    /// buffer, good until the next read.
+    /// buffer, good until the next read. Lines read in the file's order (a join of results that came back in input
+    /// order) come from one window read ahead, one read call per many lines; a line elsewhere costs one small read.
     /// </summary>
     public ArraySegment<byte> ReadBytesAt(long offset)
     {
-        _stream.Seek(offset, SeekOrigin.Begin);
-        _line.SetLength(0);
-        int read;
-        while ((read = _stream.Read(_buffer, 0, _buffer.Length)) > 0)
+        var ahead = offset >= _lastEnd;
+        if (!TryFind(offset, out var start, out var length))
         {
-            var newline = Array.IndexOf(_buffer, (byte)'\n', 0, read);
-            _line.Write(_buffer, 0, newline >= 0 ? newline : read);
-            if (newline >= 0)
+            Fill(offset, ahead ? AheadRead : JumpRead);
+            while (!TryFind(offset, out start, out length))
             {
-                break;
+                if (!Extend())
+                {
+                    start = 0;
+                    length = _windowLength; // the last line, with no newline after it
+                    break;
+                }
             }
         }
 
-        var length = (int)_line.Length;
-        if (length > 0 && _line.GetBuffer()[length - 1] == '\r')
+        _lastEnd = offset + length;
+        if (length > 0 && _window[start + length - 1] == '\r')
         {
             length--;
         }
 
-        return new ArraySegment<byte>(_line.GetBuffer(), 0, length);
+        return new ArraySegment<byte>(_window, start, length);
     }
 
-    public void Dispose()
+    public void Dispose() => _stream.Dispose();
+
+    /// <summary>Whether the window holds the whole line at <paramref name="offset"/> (up to its newline).</summary>
+    private bool TryFind(long offset, out int start, out int length)
     {
-        _stream.Dispose();
-        _map?.Dispose();
+        start = (int)Math.Min(Math.Max(offset - _windowStart, -1), int.MaxValue);
+        length = 0;
+        if (offset < _windowStart || start >= _windowLength)
+        {
+            return false;
+        }
+
+        var newline = Array.IndexOf(_window, (byte)'\n', start, _windowLength - start);
+        length = newline - start;
+        return newline >= 0;
+    }
+
+    private void Fill(long offset, int size)
+    {
+        _stream.Seek(offset, SeekOrigin.Begin);
+        _windowStart = offset;
+        _windowLength = 0;
+        ReadInto(Math.Min(size, _window.Length));
+    }
+
+    /// <summary>Reads more after the window (doubling it when full, for a line longer than it); false at the end of the file.</summary>
+    private bool Extend()
+    {
+        if (_windowLength == _window.Length)
+        {
+            Array.Resize(ref _window, _window.Length * 2);
+        }
+
+        _stream.Seek(_windowStart + _windowLength, SeekOrigin.Begin);
+        return ReadInto(_window.Length - _windowLength) > 0;
+    }
+
+    private int ReadInto(int count)
+    {
+        var total = 0;
+        int read;
+        while (total < count && (read = _stream.Read(_window, _windowLength, count - total)) > 0)
+        {
+            _windowLength += read;
+            total += read;
+        }
+
+        return total;
     }
 }

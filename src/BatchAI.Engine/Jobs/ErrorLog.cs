@@ -16,7 +16,7 @@ internal sealed class ErrorLog : IDisposable
     private readonly string _path;
     private readonly string _temp;
     private readonly FileStream _stream;
-    private readonly Utf8JsonWriter _writer;
+    private readonly IO.JsonLineWriter _writer;
     private readonly Dictionary<string, PartRecord> _batches;
     private readonly DateTimeOffset _now;
     private bool _completed;
@@ -26,7 +26,7 @@ internal sealed class ErrorLog : IDisposable
         _path = System.IO.Path.Combine(ledger.Folder, FileName);
         _temp = AtomicFile.TempPathFor(_path);
         _stream = PrivateStore.Create(_temp, FileMode.CreateNew);
-        _writer = new Utf8JsonWriter(_stream, LedgerJson.WriterOptions);
+        _writer = new IO.JsonLineWriter(_stream, LedgerJson.WriterOptions);
         _batches = manifest.Parts.Where(p => p.BatchId is not null).GroupBy(p => p.BatchId!).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
         _now = now;
     }
@@ -42,7 +42,7 @@ internal sealed class ErrorLog : IDisposable
             return;
         }
 
-        var w = _writer;
+        var w = _writer.Json;
         w.WriteStartObject();
         w.WriteString("customId", result.CustomId);
         w.WriteNumber("row", result.RowNumber);
@@ -79,18 +79,15 @@ internal sealed class ErrorLog : IDisposable
 
         w.WriteString("loggedAt", _now);
         w.WriteEndObject();
-        w.Flush();
-        _stream.WriteByte((byte)'\n');
-        w.Reset(_stream);
+        _writer.EndLine();
         Count++;
     }
 
     /// <summary>Puts the log in place (replacing the last one), or removes the last one when every record succeeded.</summary>
     public void Complete()
     {
-        _writer.Flush();
-        _stream.Flush(flushToDisk: true);
         _writer.Dispose();
+        _stream.Flush(flushToDisk: true);
         _stream.Dispose();
         _completed = true;
         if (Count > 0)

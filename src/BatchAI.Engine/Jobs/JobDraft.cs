@@ -21,7 +21,7 @@ public sealed class JobDraft : IDisposable
     private readonly HashSet<string> _columnNames = new(StringComparer.Ordinal);
     private readonly HashSet<string> _schemas = new(StringComparer.Ordinal);
     private readonly FileStream _requests;
-    private readonly Utf8JsonWriter _requestWriter;
+    private readonly IO.JsonLineWriter _requestWriter;
     private readonly MemoryStream _line = new();
     private readonly Utf8JsonWriter _lineWriter;
     private readonly List<RecordProblem> _rejections = [];
@@ -40,7 +40,7 @@ public sealed class JobDraft : IDisposable
         PrivateStore.Folder(stagingFolder);
         _parts = new PartBuilder(stagingFolder, limits, firstIndex: 1, attempt: 1);
         _requests = PrivateStore.Create(Path.Combine(stagingFolder, JobLedger.RequestsFile), FileMode.CreateNew);
-        _requestWriter = new Utf8JsonWriter(_requests, LedgerJson.WriterOptions);
+        _requestWriter = new IO.JsonLineWriter(_requests, LedgerJson.WriterOptions);
         _lineWriter = new Utf8JsonWriter(_line, LedgerJson.WriterOptions);
     }
 
@@ -129,10 +129,8 @@ public sealed class JobDraft : IDisposable
 
         var tokens = Plan.Add(request);
         var part = _parts.Add(request.Model, request.CustomId, request.Schema?.Id, _line.GetBuffer(), (int)_line.Length, tokens);
-        RequestFile.Write(_requestWriter, request, part.Index);
-        _requestWriter.Flush();
-        _requests.WriteByte((byte)'\n');
-        _requestWriter.Reset(_requests);
+        RequestFile.Write(_requestWriter.Json, request, part.Index);
+        _requestWriter.EndLine();
 
         _manifest.RequestCount++;
         Remember(request);

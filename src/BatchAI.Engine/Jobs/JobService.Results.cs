@@ -55,7 +55,7 @@ public sealed partial class JobService
             var counts = new long[4];
             var parts = manifest.Parts.ToDictionary(p => p.Index);
             var index = ResultFile.Index(ledger.ResultsPath);
-            using var results = File.Exists(ledger.ResultsPath) ? new RandomAccessLines(ledger.ResultsPath, mapped: true) : null;
+            using var results = File.Exists(ledger.ResultsPath) ? new RandomAccessLines(ledger.ResultsPath) : null;
             using var errors = new ErrorLog(ledger, manifest, Clock.UtcNow);
             long joined = 0;
             long heldBack = 0;

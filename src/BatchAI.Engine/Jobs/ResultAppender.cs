@@ -1,4 +1,3 @@
-using System.Text.Json;
 using BatchAI.Providers;
 
 namespace BatchAI.Jobs;
@@ -7,22 +6,20 @@ namespace BatchAI.Jobs;
 internal sealed class ResultAppender : IDisposable
 {
     private readonly FileStream _stream;
-    private readonly Utf8JsonWriter _writer;
+    private readonly IO.JsonLineWriter _writer;
 
     public ResultAppender(string path)
     {
         _stream = PrivateStore.Create(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read);
         DropPartialLastLine(_stream);
         _stream.Seek(0, SeekOrigin.End);
-        _writer = new Utf8JsonWriter(_stream, LedgerJson.WriterOptions);
+        _writer = new IO.JsonLineWriter(_stream, LedgerJson.WriterOptions);
     }
 
     public void Append(ResultLine line)
     {
-        ResultFile.Write(_writer, line);
-        _writer.Flush();
-        _stream.WriteByte((byte)'\n');
-        _writer.Reset(_stream);
+        ResultFile.Write(_writer.Json, line);
+        _writer.EndLine();
     }
 
     /// <summary>Makes what was appended survive a crash of the process or the machine.</summary>

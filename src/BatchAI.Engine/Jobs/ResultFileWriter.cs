@@ -17,7 +17,7 @@ public sealed class ResultFileWriter : IDisposable
     private readonly IReadOnlyList<string> _sourceColumns;
     private readonly FileStream _stream;
     private readonly CsvWriter? _csv;
-    private readonly Utf8JsonWriter? _json;
+    private readonly IO.JsonLineWriter? _json;
     private readonly string[] _names;
     private bool _completed;
 
@@ -38,7 +38,7 @@ public sealed class ResultFileWriter : IDisposable
         _stream = new FileStream(_temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16);
         if (format == RecordFormat.Jsonl)
         {
-            _json = new Utf8JsonWriter(_stream, LedgerJson.WriterOptions);
+            _json = new IO.JsonLineWriter(_stream, LedgerJson.WriterOptions);
         }
         else
         {
@@ -74,7 +74,8 @@ public sealed class ResultFileWriter : IDisposable
 
         if (_json is not null)
         {
-            WriteJson(_json, result);
+            WriteJson(_json.Json, result);
+            _json.EndLine();
         }
         else
         {
@@ -157,8 +158,5 @@ public sealed class ResultFileWriter : IDisposable
         }
 
         json.WriteEndObject();
-        json.Flush();
-        _stream.WriteByte((byte)'\n');
-        json.Reset(_stream);
     }
 }

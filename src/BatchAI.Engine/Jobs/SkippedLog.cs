@@ -1,4 +1,3 @@
-using System.Text.Json;
 using BatchAI.Requests;
 
 namespace BatchAI.Jobs;
@@ -8,39 +7,38 @@ internal sealed class SkippedLog : IDisposable
 {
     public const string FileName = "skipped.jsonl";
     private readonly FileStream _stream;
-    private readonly Utf8JsonWriter _writer;
+    private readonly IO.JsonLineWriter _lines;
 
     public SkippedLog(string path)
     {
         _stream = PrivateStore.Create(path, FileMode.CreateNew);
-        _writer = new Utf8JsonWriter(_stream, LedgerJson.WriterOptions);
+        _lines = new IO.JsonLineWriter(_stream, LedgerJson.WriterOptions);
     }
 
     public void Add(RecordProblem problem)
     {
-        _writer.WriteStartObject();
-        _writer.WriteNumber("row", problem.RowNumber);
+        var w = _lines.Json;
+        w.WriteStartObject();
+        w.WriteNumber("row", problem.RowNumber);
         if (problem.LineNumber is { } line)
         {
-            _writer.WriteNumber("line", line);
+            w.WriteNumber("line", line);
         }
 
         if (problem.Field is { } field)
         {
-            _writer.WriteString("field", field);
+            w.WriteString("field", field);
         }
 
-        _writer.WriteString("errorId", problem.ErrorId);
-        _writer.WriteString("message", problem.Message);
-        _writer.WriteEndObject();
-        _writer.Flush();
-        _stream.WriteByte((byte)'\n');
-        _writer.Reset(_stream);
+        w.WriteString("errorId", problem.ErrorId);
+        w.WriteString("message", problem.Message);
+        w.WriteEndObject();
+        _lines.EndLine();
     }
 
     public void Dispose()
     {
-        _writer.Dispose();
+        _lines.Dispose();
         _stream.Flush(flushToDisk: true);
         _stream.Dispose();
     }

@@ -42,6 +42,26 @@ public sealed class LedgerFileTests : IDisposable
     }
 
     [Fact]
+    public void LinesReadForwardBackAndAcrossTheReadWindowComeBackWholeAndAnAppendedLineIsSeen()
+    {
+        var path = _dir.File("window.txt");
+        var written = Enumerable.Range(0, 3_000).Select(i => i % 1_000 == 7 ? new string('w', 70_000 + i) : "line " + i + " Zoë").ToList();
+        File.WriteAllText(path, string.Join("\n", written) + "\n");
+        using var stream = File.OpenRead(path);
+        var offsets = LineFiles.Read(stream, includeUnterminatedLast: true).Select(l => l.Offset).ToList();
+        using var lines = new RandomAccessLines(path);
+
+        Assert.Equal(written, offsets.Select(lines.ReadAt)); // forward: the window's way
+        var shuffled = Enumerable.Range(0, written.Count).OrderBy(i => (i * 7919) % written.Count).ToList();
+        Assert.Equal(shuffled.Select(i => written[i]), shuffled.Select(i => lines.ReadAt(offsets[i]))); // out of order
+
+        var end = new FileInfo(path).Length;
+        File.AppendAllText(path, "appended later\n");
+        Assert.Equal("appended later", lines.ReadAt(end));
+        Assert.Equal(string.Empty, lines.ReadAt(end + 1_000)); // past the end: nothing, not an error
+    }
+
+    [Fact]
     public void TheIndexPointsAtTheLatestLineOfEachId()
     {
         var path = _dir.File("results.jsonl");
