@@ -77,21 +77,23 @@ internal static class LineFiles
 /// </summary>
 internal sealed class RandomAccessLines : IDisposable
 {
-    /// <summary>What one read takes when lines are read forward, in the file's order: many lines per read call.</summary>
-    private const int AheadRead = 1 << 16;
+    /// <summary>The unit read from the file and kept.</summary>
+    private const int BlockSize = 1 << 16;
 
-    /// <summary>What one read takes when lines are read out of order: about one line, not a wasted window.</summary>
-    private const int JumpRead = 1 << 12;
+    /// <summary>
+    /// Blocks kept, least recently used dropped first: 32 MB, enough to hold a whole provider batch's results, which
+    /// come back in their own order (OpenAI's are shuffled) but next to each other in the results file.
+    /// </summary>
+    private const int MaxBlocks = 512;
 
     private readonly FileStream _stream;
-    private byte[] _window = new byte[AheadRead];
-    private long _windowStart;
-    private int _windowLength;
-    private long _lastEnd;
+    private readonly Dictionary<long, LinkedListNode<Block>> _blocks = [];
+    private readonly LinkedList<Block> _recent = new();
+    private readonly MemoryStream _line = new();
 
     public RandomAccessLines(string path)
     {
-        // No FileStream buffer: the window below is the buffer, and every refill starts at a new offset.
+        // No FileStream buffer: the blocks below are the buffer.
         // ReadWrite sharing: a job's results file may be appended to (only past what is read here) while it is read.
         _stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 1, FileOptions.RandomAccess);
     }
@@ -105,82 +107,103 @@ internal sealed class RandomAccessLines : IDisposable
 
     /// <summary>
     /// The bytes of the line that starts at <paramref name="offset"/>, a trailing CR dropped: a view of this reader's
-    /// buffer, good until the next read. Lines read in the file's order (a join of results that came back in input
-    /// order) come from one window read ahead, one read call per many lines; a line elsewhere costs one small read.
+    /// buffers, good until the next read. The file is read in 64 KB blocks, and the most recent ones are kept, so
+    /// lines read near each other in any order cost one read call per block, not one per line.
     /// </summary>
     public ArraySegment<byte> ReadBytesAt(long offset)
     {
-        var ahead = offset >= _lastEnd;
-        if (!TryFind(offset, out var start, out var length))
+        var block = BlockAt(offset / BlockSize, reload: false);
+        var start = (int)(offset % BlockSize);
+        var newline = start < block.Length ? Array.IndexOf(block.Bytes, (byte)'\n', start, block.Length - start) : -1;
+        if (newline >= 0)
         {
-            Fill(offset, ahead ? AheadRead : JumpRead);
-            while (!TryFind(offset, out start, out length))
+            return Trimmed(block.Bytes, start, newline - start);
+        }
+
+        // The line goes on past this block (or the block was the file's end when read, and more has been appended).
+        _line.SetLength(0);
+        if (start < block.Length)
+        {
+            _line.Write(block.Bytes, start, block.Length - start);
+        }
+
+        for (var next = (offset / BlockSize) + 1; block.Length == BlockSize; next++)
+        {
+            block = BlockAt(next, reload: false);
+            newline = Array.IndexOf(block.Bytes, (byte)'\n', 0, block.Length);
+            _line.Write(block.Bytes, 0, newline >= 0 ? newline : block.Length);
+            if (newline >= 0)
             {
-                if (!Extend())
-                {
-                    start = 0;
-                    length = _windowLength; // the last line, with no newline after it
-                    break;
-                }
+                return Trimmed(_line.GetBuffer(), 0, (int)_line.Length);
             }
         }
 
-        _lastEnd = offset + length;
-        if (length > 0 && _window[start + length - 1] == '\r')
+        // A last block shorter than a full one may have grown since it was read: read it again once.
+        var last = (offset + _line.Length) / BlockSize;
+        var fresh = BlockAt(last, reload: true);
+        var from = (int)((offset + _line.Length) % BlockSize);
+        if (from < fresh.Length)
         {
-            length--;
+            newline = Array.IndexOf(fresh.Bytes, (byte)'\n', from, fresh.Length - from);
+            _line.Write(fresh.Bytes, from, (newline >= 0 ? newline : fresh.Length) - from);
+            if (newline < 0 && fresh.Length == BlockSize)
+            {
+                return ReadBytesAt(offset); // it grew past this block: start again with what is there now
+            }
         }
 
-        return new ArraySegment<byte>(_window, start, length);
+        return Trimmed(_line.GetBuffer(), 0, (int)_line.Length);
     }
 
     public void Dispose() => _stream.Dispose();
 
-    /// <summary>Whether the window holds the whole line at <paramref name="offset"/> (up to its newline).</summary>
-    private bool TryFind(long offset, out int start, out int length)
+    private static ArraySegment<byte> Trimmed(byte[] bytes, int start, int length) =>
+        new(bytes, start, length > 0 && bytes[start + length - 1] == '\r' ? length - 1 : length);
+
+    private Block BlockAt(long number, bool reload)
     {
-        start = (int)Math.Min(Math.Max(offset - _windowStart, -1), int.MaxValue);
-        length = 0;
-        if (offset < _windowStart || start >= _windowLength)
+        if (_blocks.TryGetValue(number, out var node))
         {
-            return false;
+            _recent.Remove(node);
+            _recent.AddFirst(node);
+            if (!reload)
+            {
+                return node.Value;
+            }
+        }
+        else
+        {
+            var bytes = _recent.Count >= MaxBlocks ? Evict() : new byte[BlockSize];
+            node = _recent.AddFirst(new Block(number, bytes));
+            _blocks[number] = node;
         }
 
-        var newline = Array.IndexOf(_window, (byte)'\n', start, _windowLength - start);
-        length = newline - start;
-        return newline >= 0;
-    }
-
-    private void Fill(long offset, int size)
-    {
-        _stream.Seek(offset, SeekOrigin.Begin);
-        _windowStart = offset;
-        _windowLength = 0;
-        ReadInto(Math.Min(size, _window.Length));
-    }
-
-    /// <summary>Reads more after the window (doubling it when full, for a line longer than it); false at the end of the file.</summary>
-    private bool Extend()
-    {
-        if (_windowLength == _window.Length)
-        {
-            Array.Resize(ref _window, _window.Length * 2);
-        }
-
-        _stream.Seek(_windowStart + _windowLength, SeekOrigin.Begin);
-        return ReadInto(_window.Length - _windowLength) > 0;
-    }
-
-    private int ReadInto(int count)
-    {
-        var total = 0;
+        var block = node.Value;
+        _stream.Seek(number * BlockSize, SeekOrigin.Begin);
+        block.Length = 0;
         int read;
-        while (total < count && (read = _stream.Read(_window, _windowLength, count - total)) > 0)
+        while (block.Length < BlockSize && (read = _stream.Read(block.Bytes, block.Length, BlockSize - block.Length)) > 0)
         {
-            _windowLength += read;
-            total += read;
+            block.Length += read;
         }
 
-        return total;
+        return block;
+    }
+
+    private byte[] Evict()
+    {
+        var oldest = _recent.Last!;
+        _recent.RemoveLast();
+        _blocks.Remove(oldest.Value.Number);
+        return oldest.Value.Bytes;
+    }
+
+    private sealed class Block(long number, byte[] bytes)
+    {
+        public long Number { get; } = number;
+
+        public byte[] Bytes { get; } = bytes;
+
+        public int Length { get; set; }
     }
 }

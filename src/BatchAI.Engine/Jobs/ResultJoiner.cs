@@ -39,7 +39,7 @@ internal static class ResultJoiner
     private static string? JsonOrNull(string text)
     {
         var trimmed = text.Trim();
-        if (!(trimmed.StartsWith("{", StringComparison.Ordinal) || trimmed.StartsWith("[", StringComparison.Ordinal)))
+        if (!LooksLikeJson(trimmed))
         {
             return null;
         }
@@ -53,6 +53,36 @@ internal static class ResultJoiner
         {
             return null;
         }
+    }
+
+    /// <summary>
+    /// Whether the text could be a JSON object or array, judged from its ends without parsing: prose such as
+    /// "[emulated] text" or "[1] First point" is told apart here, not by a parse failure, because a failed parse
+    /// throws, and an exception per record is most of the cost of a join.
+    /// </summary>
+    private static bool LooksLikeJson(string text)
+    {
+        if (text.Length < 2)
+        {
+            return false;
+        }
+
+        var (open, close) = (text[0], text[text.Length - 1]);
+        if (!((open == '{' && close == '}') || (open == '[' && close == ']')))
+        {
+            return false;
+        }
+
+        var i = 1;
+        while (i < text.Length && char.IsWhiteSpace(text[i]))
+        {
+            i++;
+        }
+
+        var first = text[i];
+        return open == '{'
+            ? first is '"' or '}'
+            : first is '{' or '[' or '"' or ']' or '-' or 't' or 'f' or 'n' || (first >= '0' && first <= '9');
     }
 
     /// <summary>

@@ -139,15 +139,23 @@ public sealed class LedgerFileTests : IDisposable
         Assert.Equal(ResultStatus.Canceled, canceled.Status);
     }
 
-    [Fact]
-    public void TextThatOnlyLooksLikeJsonStaysText()
+    [Theory]
+    [InlineData("{not json} but fine", null)]
+    [InlineData("[emulated] Classify: a ticket", null)]
+    [InlineData("[1] First point [2] Second point", null)]
+    [InlineData("[1] First point [2]", null)]
+    [InlineData("{\"a\": 1", null)]
+    [InlineData("  {\"label\": \"billing\"}\n", "{\"label\": \"billing\"}")]
+    [InlineData("[1, 2, 3]", "[1, 2, 3]")]
+    [InlineData("[ {\"a\": true} ]", "[ {\"a\": true} ]")]
+    [InlineData("{}", "{}")]
+    public void AnAnswerIsJsonOnlyWhenItParsesAsAnObjectOrArray(string text, string? json)
     {
         var request = new StoredRequest { CustomId = "r", Part = 1, Source = SourceRecord.FromPairs(1, [new("a", "1")]) };
 
-        var result = ResultJoiner.Join(request, new ResultLine { CustomId = "r", Status = ResultStatus.Succeeded, Text = "{not json} but fine" }, null);
+        var result = ResultJoiner.Join(request, new ResultLine { CustomId = "r", Status = ResultStatus.Succeeded, Text = text }, null);
 
-        Assert.Equal(ResultStatus.Succeeded, result.Status);
-        Assert.Null(result.Json);
+        Assert.Equal((ResultStatus.Succeeded, text, json), (result.Status, result.Output, result.Json));
     }
 
     public void Dispose() => _dir.Dispose();
