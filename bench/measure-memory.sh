@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ $# -gt 0 ]; then sizes=("$@"); else sizes=(20000 100000 200000); fi
 work=$(mktemp -d)
-trap 'kill "$emulator" 2>/dev/null || true; rm -rf "$work"' EXIT
+trap 'kill -9 "$emulator" 2>/dev/null; wait "$emulator" 2>/dev/null || true; rm -rf "$work"' EXIT
 
 dotnet build src/BatchAI.Cli -c Release -v quiet -nologo >/dev/null
 batchai="dotnet src/BatchAI.Cli/bin/Release/net10.0/batchai.dll"
@@ -17,15 +17,7 @@ url=$(grep -o 'OpenAI base URL: [^)]*' "$work/emulator.out" | sed 's/OpenAI base
 
 printf '%-8s %-8s %12s %10s\n' rows verb "peak RSS MB" "seconds"
 for n in "${sizes[@]}"; do
-  python3 - "$n" "$work/rows-$n.csv" <<'PY'
-import csv, sys
-n, path = int(sys.argv[1]), sys.argv[2]
-with open(path, "w", newline="", encoding="utf-8") as f:
-    w = csv.writer(f, lineterminator="\r\n")
-    w.writerow(["ticket_id", "subject", "body", "customer"])
-    for i in range(1, n + 1):
-        w.writerow([f"T-{i:07d}", f"Subject {i}, with a comma", f"Body of ticket {i}: \"quoted\"\nsecond line, Zoë 日本語", f"Customer {i % 97}"])
-PY
+  python3 bench/baseline/rows.py "$n" "$work/rows-$n.csv"
   store="$work/store-$n"
   /usr/bin/time -v $batchai submit --input "$work/rows-$n.csv" --model gpt-4o-mini --prompt $'Classify: {subject}\n{body}' \
     --id-column ticket_id --base-url "$url" --store "$store" --quiet > "$work/submit.out" 2> "$work/submit.time"

@@ -1,0 +1,36 @@
+"""The script a user would write instead of `batchai receive`: join OpenAI batch output lines back to the CSV rows.
+
+Usage: python3 join.py <input.csv> <joined.csv> <output.jsonl> [<output.jsonl> ...]
+Loads every result into a dict by custom_id (the obvious way: the output file's order is not the input's), then
+writes each input row with the answer's status, text and token counts. The files are read from disk already
+downloaded; batchai receive downloads them over HTTP as part of what is timed.
+"""
+import csv
+import json
+import sys
+
+source, target, outputs = sys.argv[1], sys.argv[2], sys.argv[3:]
+results = {}
+for path in outputs:
+    with open(path, encoding="utf-8") as lines:
+        for text in lines:
+            if not text.strip():
+                continue
+            line = json.loads(text)
+            response = line.get("response") or {}
+            body = response.get("body") or {}
+            if response.get("status_code") == 200:
+                usage = body.get("usage", {})
+                results[line["custom_id"]] = ("succeeded", body["choices"][0]["message"]["content"], "",
+                                              usage.get("prompt_tokens", ""), usage.get("completion_tokens", ""))
+            else:
+                error = line.get("error") or body.get("error") or {}
+                results[line["custom_id"]] = ("failed", "", error.get("message", ""), "", "")
+
+with open(source, newline="", encoding="utf-8") as rows, open(target, "w", newline="", encoding="utf-8") as out:
+    reader = csv.DictReader(rows)
+    writer = csv.writer(out)
+    writer.writerow(reader.fieldnames + ["custom_id", "status", "output", "error", "input_tokens", "output_tokens"])
+    for row in reader:
+        status, output, error, tokens_in, tokens_out = results.get(row["ticket_id"], ("missing", "", "", "", ""))
+        writer.writerow(list(row.values()) + [row["ticket_id"], status, output, error, tokens_in, tokens_out])
