@@ -134,6 +134,21 @@ Describe 'Submit-AIBatch' {
         Get-AIBatch -Store $store | Should -BeNullOrEmpty
     }
 
+    It 'keeps a job within -MaxQueuedTokens, and Wait-AIBatch submits the rest as batches finish' {
+        $store = New-TestStore
+
+        $job = Import-Csv -Path $script:Tickets -Encoding UTF8 | New-BatchRequest -Prompt 'Triage: {subject}' -Model 'gpt-4o-mini' |
+            Submit-AIBatch -Emulator -MaxQueuedTokens 150 -Store $store -Confirm:$false -WarningVariable queued -WarningAction SilentlyContinue
+
+        $job.QueuedTokenLimit | Should -Be 150
+        $job.Batches.Count | Should -BeGreaterThan 1
+        @($job.Batches | Where-Object AwaitsQueue).Count | Should -Be ($job.Batches.Count - 1)
+        "$queued" | Should -Match 'wait for room in the provider''s queue'
+        $done = $job | Wait-AIBatch -Store $store
+        $done.State | Should -Be 'Finished'
+        @($done | Receive-AIBatchResult -Store $store | Where-Object status -EQ 'Succeeded').Count | Should -Be 18
+    }
+
     It 'never writes the API key to the store' {
         $store = New-TestStore
         $key = ConvertTo-SecureString -String 'sk-pester-made-up-key-0123456789' -AsPlainText -Force

@@ -256,7 +256,7 @@ public sealed partial class JobService : IDisposable
         }
         catch (Exception) when (submitted < total)
         {
-            reporter.Warning(string.Format(CultureInfo.InvariantCulture, "Job {0} is kept in the store with {1} of {2} batch(es) submitted.", manifest.Id, submitted, total));
+            reporter.Warning(string.Format(CultureInfo.InvariantCulture, "Job {0} is kept in the store with {1} of {2} batch(es) submitted; resume it with: batchai resume {0} (or Resume-AIBatch).", manifest.Id, submitted, total));
             throw;
         }
         finally

@@ -40,6 +40,7 @@ public sealed class LostCreateTests : IDisposable
 
         var error = await Assert.ThrowsAsync<BatchAIException>(() => _harness.SubmitAsync([EngineHarness.Request(1, "claude-haiku-4-5")], name: "lost", provider: ProviderKind.Anthropic));
         Assert.Equal(1, loser.CreatesReceived); // not retried on its own
+        Assert.Contains(_harness.Reporter.Warnings, w => w.Contains("0 of 1 batch(es) submitted; resume it with: batchai resume job-", StringComparison.Ordinal));
         var resumed = await _harness.Service.ResumeAsync("lost", null, _harness.Reporter, CancellationToken.None);
 
         Assert.Equal("ProviderUnreachable", error.ErrorId);
