@@ -94,6 +94,50 @@ public sealed class EndToEndProcessTests : IDisposable
     }
 
     [Fact]
+    public async Task TheEmulatorStopsOnSigtermAsAServiceManagerSendsIt()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return; // no signals there; Ctrl+C is covered by the console
+        }
+
+        // As under a service manager or a script's background job: SIGINT ignored, stopped with SIGTERM. ASP.NET Core
+        // takes SIGTERM for itself, so the emulator once went on listening after it.
+        var dll = System.IO.Path.Combine(AppContext.BaseDirectory, "batchai.dll");
+        var info = new System.Diagnostics.ProcessStartInfo("bash", ["-c", "trap '' INT; exec dotnet \"$0\" emulator --port 0", dll])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        using var emulator = System.Diagnostics.Process.Start(info)!;
+        try
+        {
+            using (var starting = new CancellationTokenSource(TimeSpan.FromSeconds(30)))
+            {
+                Assert.Contains("listening", await emulator.StandardOutput.ReadLineAsync(starting.Token), StringComparison.Ordinal);
+            }
+
+            _ = emulator.StandardOutput.ReadToEndAsync();
+
+            using (var kill = System.Diagnostics.Process.Start("kill", ["-TERM", emulator.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!)
+            {
+                await kill.WaitForExitAsync();
+            }
+
+            using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+            await emulator.WaitForExitAsync(patience.Token);
+            Assert.Equal(ExitCodes.Success, emulator.ExitCode);
+        }
+        finally
+        {
+            if (!emulator.HasExited)
+            {
+                emulator.Kill(entireProcessTree: true);
+            }
+        }
+    }
+
+    [Fact]
     public async Task WaitTimeoutCancelAndStatusAcrossProcesses()
     {
         var input = _dir.File("tickets.csv");

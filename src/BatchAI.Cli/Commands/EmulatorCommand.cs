@@ -62,7 +62,8 @@ internal static class EmulatorCommand
             await context.Out.FlushAsync(cancellationToken).ConfigureAwait(false);
             try
             {
-                await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(false);
+                using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, server.Stopping);
+                await Task.Delay(Timeout.Infinite, stop.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {

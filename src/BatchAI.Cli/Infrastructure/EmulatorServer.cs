@@ -33,6 +33,12 @@ internal sealed class EmulatorServer : IAsyncDisposable
     /// <summary>The OpenAI base URL, as the official SDKs take it: http://127.0.0.1:port/v1.</summary>
     public Uri OpenAIBaseUrl => new(Root, "v1");
 
+    /// <summary>
+    /// Canceled when the host is told to stop. ASP.NET Core's console lifetime takes SIGTERM (and SIGINT, SIGQUIT) for
+    /// itself and stops the host, so a command that waits only on its own cancellation would never hear of it.
+    /// </summary>
+    public CancellationToken Stopping => _app.Lifetime.ApplicationStopping;
+
     /// <param name="port">The port on 127.0.0.1; 0 picks a free one.</param>
     public static async Task<EmulatorServer> StartAsync(ProviderEmulator emulator, int port, CancellationToken cancellationToken)
     {
