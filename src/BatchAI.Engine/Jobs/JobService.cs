@@ -60,8 +60,8 @@ public sealed partial class JobService : IDisposable
             Deadline = definition.Deadline,
             DryRun = definition.DryRun,
         };
-        // A dry run makes no call, so it needs no key: the provider is only asked to encode requests.
-        var provider = CreateProvider(definition.DryRun && !connection.HasApiKey() ? connection.WithApiKey("dry-run-no-key") : connection, reporter);
+        // A dry run makes no call, so it needs no key: its provider only encodes requests.
+        var provider = CreateProvider(connection, reporter, offline: definition.DryRun);
         var limits = provider.Limits;
         if (definition.MaxRequestsPerBatch is { } size && size < limits.MaxRequestsPerBatch)
         {
@@ -378,10 +378,11 @@ public sealed partial class JobService : IDisposable
         }
     }
 
-    private IBatchProvider CreateProvider(ProviderConnection connection, IEngineReporter reporter, Providers.Http.HttpCounters? counters = null)
+    private IBatchProvider CreateProvider(ProviderConnection connection, IEngineReporter reporter, Providers.Http.HttpCounters? counters = null, bool offline = false)
     {
-        var primary = connection.UseEmulator ? Emulator() : _options.NetworkHandler;
-        return ProviderFactory.Create(connection, _options.Http, Clock, reporter, primary, _options.Random, _options.Limits, counters ?? _options.Counters);
+        // An offline provider gets its own transport from the factory, which sends nothing.
+        var primary = offline ? null : connection.UseEmulator ? Emulator() : _options.NetworkHandler;
+        return ProviderFactory.Create(connection, _options.Http, Clock, reporter, primary, _options.Random, _options.Limits, counters ?? _options.Counters, offline);
     }
 
     private HttpMessageHandler Emulator()

@@ -144,12 +144,6 @@ public sealed class ProviderConnection
     /// The key to send: the one given, else the provider's environment variable. The emulator and servers on this
     /// machine (a loopback base URL) may be used without one.
     /// </summary>
-    /// <summary>Whether a key is given or in the provider's environment variables.</summary>
-    public bool HasApiKey() => !string.IsNullOrEmpty(ApiKey) || ApiKeyVariables(Provider).Any(v => !string.IsNullOrEmpty(Environment.GetEnvironmentVariable(v)));
-
-    /// <summary>The same connection with another key.</summary>
-    public ProviderConnection WithApiKey(string key) => new() { Provider = Provider, BaseUrl = BaseUrl, ApiVersion = ApiVersion, UseEmulator = UseEmulator, ApiKey = key };
-
     public string ResolveApiKey()
     {
         if (!string.IsNullOrEmpty(ApiKey))

@@ -11,10 +11,12 @@ internal static class ProviderFactory
 {
     /// <param name="primary">The innermost handler: the in-process emulator, a test's handler, or null for the network.</param>
     /// <param name="limits">Smaller batch limits than the provider's own, when given.</param>
-    public static IBatchProvider Create(ProviderConnection connection, HttpSettings settings, IClock clock, IEngineReporter reporter, HttpMessageHandler? primary, Func<double>? random = null, ProviderLimits? limits = null, HttpCounters? counters = null)
+    /// <param name="offline">A provider that only encodes requests (a dry run): it needs no key and can send nothing.</param>
+    public static IBatchProvider Create(ProviderConnection connection, HttpSettings settings, IClock clock, IEngineReporter reporter, HttpMessageHandler? primary, Func<double>? random = null, ProviderLimits? limits = null, HttpCounters? counters = null, bool offline = false)
     {
         var baseUrl = connection.ResolveBaseUrl();
-        var key = connection.ResolveApiKey();
+        var key = offline ? string.Empty : connection.ResolveApiKey();
+        primary = offline ? new OfflineHandler() : primary;
         var redactor = new SecretRedactor(key);
         var pipeline = HttpPipeline.Create(baseUrl, ProviderAuth.For(connection, baseUrl, key), redactor, settings, clock, reporter, primary, random, counters);
         var http = new ProviderHttp(pipeline.Client, redactor, ProviderNames.DisplayName(connection.Provider), string.Join(" or ", ProviderConnection.ApiKeyVariables(connection.Provider)));
