@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text;
 using System.Text.Json;
 using BatchAI.Emulator.Faults;
 using BatchAI.Emulator.Tests.Support;
@@ -29,7 +28,7 @@ public sealed class FaultInjectionTests
         {
             try
             {
-                var (status, body, retryAfter) = await SendAsync(harness, HttpMethod.Get, path, null, provider switch { "anthropic" => AnthropicHeaders, "gemini" => GeminiHeaders, _ => [] });
+                var (status, body, retryAfter) = await harness.CallAsync(HttpMethod.Get, path, null, provider switch { "anthropic" => AnthropicHeaders, "gemini" => GeminiHeaders, _ => [] });
                 seen.Add(((int)status).ToString(System.Globalization.CultureInfo.InvariantCulture));
                 var error = body.GetProperty("error");
                 switch (provider)
@@ -150,9 +149,9 @@ public sealed class FaultInjectionTests
     {
         using var harness = new EmulatorHarness(o => { o.ErrorRate = 0.2; o.ExpireRate = 0.2; o.Seed = 5; });
         var requests = string.Join(",", Enumerable.Range(1, 300).Select(i => $$$"""{"custom_id":"r{{{i}}}","params":{"model":"claude-haiku-4-5","max_tokens":50,"messages":[{"role":"user","content":"Hi {{{i}}}"}]}}"""));
-        var (_, created, _) = await SendAsync(harness, HttpMethod.Post, "/v1/messages/batches", "{\"requests\":[" + requests + "]}", AnthropicHeaders);
+        var (_, created, _) = await harness.CallAsync(HttpMethod.Post, "/v1/messages/batches", "{\"requests\":[" + requests + "]}", AnthropicHeaders);
         harness.Clock.Advance(TimeSpan.FromSeconds(11));
-        var (_, ended, _) = await SendAsync(harness, HttpMethod.Get, "/v1/messages/batches/" + created.GetProperty("id").GetString(), null, AnthropicHeaders);
+        var (_, ended, _) = await harness.CallAsync(HttpMethod.Get, "/v1/messages/batches/" + created.GetProperty("id").GetString(), null, AnthropicHeaders);
         var results = await GetLinesAsync(harness, ended.GetProperty("results_url").GetString()!, AnthropicHeaders);
 
         var counts = ended.GetProperty("request_counts");
@@ -173,7 +172,7 @@ public sealed class FaultInjectionTests
         var names = new List<string>();
         for (var i = 0; i < 12; i++)
         {
-            var (_, created, _) = await SendAsync(harness, HttpMethod.Post, "/v1beta/models/gemini-2.5-flash:batchGenerateContent", "{\"batch\":{\"displayName\":\"d\",\"inputConfig\":{\"requests\":{\"requests\":[" + inline + "]}}}}", GeminiHeaders);
+            var (_, created, _) = await harness.CallAsync(HttpMethod.Post, "/v1beta/models/gemini-2.5-flash:batchGenerateContent", "{\"batch\":{\"displayName\":\"d\",\"inputConfig\":{\"requests\":{\"requests\":[" + inline + "]}}}}", GeminiHeaders);
             names.Add(created.GetProperty("name").GetString()!);
         }
 
@@ -181,7 +180,7 @@ public sealed class FaultInjectionTests
         var states = new List<string>();
         foreach (var name in names)
         {
-            var (_, operation, _) = await SendAsync(harness, HttpMethod.Get, "/v1beta/" + name, null, GeminiHeaders);
+            var (_, operation, _) = await harness.CallAsync(HttpMethod.Get, "/v1beta/" + name, null, GeminiHeaders);
             var state = operation.GetProperty("metadata").GetProperty("state").GetString()!;
             states.Add(state);
             if (state == "BATCH_STATE_EXPIRED")
@@ -229,22 +228,6 @@ public sealed class FaultInjectionTests
 
         Assert.Equal((0.1, 0.05, 0.2, 17, "sk-only-this"), (options.FaultRate, options.ErrorRate, options.ExpireRate, options.Seed, options.RequiredApiKey));
         Assert.Contains(EmulatorOptions.ErrorRateVariable, error.Message, StringComparison.Ordinal);
-    }
-
-    private static async Task<(HttpStatusCode Status, JsonElement Body, string? RetryAfter)> SendAsync(EmulatorHarness harness, HttpMethod method, string path, string? json, (string Name, string Value)[] headers)
-    {
-        using var request = new HttpRequestMessage(method, "http://emulator.test" + path) { Content = json is null ? null : new StringContent(json, Encoding.UTF8, "application/json") };
-        request.Headers.TryAddWithoutValidation("Authorization", "Bearer " + EmulatorHarness.ApiKey);
-        foreach (var (name, value) in headers)
-        {
-            request.Headers.TryAddWithoutValidation(name, value);
-        }
-
-        using var invoker = new HttpMessageInvoker(harness.Emulator, disposeHandler: false);
-        using var response = await invoker.SendAsync(request, CancellationToken.None);
-        var text = await response.Content.ReadAsStringAsync();
-        var retryAfter = response.Headers.TryGetValues("Retry-After", out var values) ? values.First() : null;
-        return (response.StatusCode, JsonDocument.Parse(text).RootElement.Clone(), retryAfter);
     }
 
     private static async Task<List<JsonElement>> GetLinesAsync(EmulatorHarness harness, string url, (string Name, string Value)[] headers)

@@ -1,6 +1,4 @@
 using System.Net;
-using System.Text;
-using System.Text.Json;
 using BatchAI.Emulator.Tests.Support;
 
 namespace BatchAI.Emulator.Tests.Realtime;
@@ -17,9 +15,9 @@ public sealed class SynchronousEndpointTests
     {
         using var harness = new EmulatorHarness();
 
-        var (chatStatus, chat, _) = await SendAsync(harness, "/v1/chat/completions", ChatBody);
-        var (messageStatus, message, _) = await SendAsync(harness, "/v1/messages", MessagesBody, ("x-api-key", "k"), ("anthropic-version", "2023-06-01"));
-        var (geminiStatus, gemini, _) = await SendAsync(harness, "/v1beta/models/gemini-2.5-flash:generateContent", GeminiBody, ("x-goog-api-key", "k"));
+        var (chatStatus, chat, _) = await harness.CallAsync(HttpMethod.Post, "/v1/chat/completions", ChatBody);
+        var (messageStatus, message, _) = await harness.CallAsync(HttpMethod.Post, "/v1/messages", MessagesBody, ("x-api-key", "k"), ("anthropic-version", "2023-06-01"));
+        var (geminiStatus, gemini, _) = await harness.CallAsync(HttpMethod.Post, "/v1beta/models/gemini-2.5-flash:generateContent", GeminiBody, ("x-goog-api-key", "k"));
 
         Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.OK), (chatStatus, messageStatus, geminiStatus));
         Assert.Equal("chat.completion", chat.GetProperty("object").GetString());
@@ -34,7 +32,7 @@ public sealed class SynchronousEndpointTests
     {
         using var harness = new EmulatorHarness();
 
-        var (status, body, _) = await SendAsync(harness, "/v1/chat/completions", """{"model":"gpt-4o-mini","messages":[]}""");
+        var (status, body, _) = await harness.CallAsync(HttpMethod.Post, "/v1/chat/completions", """{"model":"gpt-4o-mini","messages":[]}""");
 
         Assert.Equal(HttpStatusCode.BadRequest, status);
         Assert.Equal("invalid_request_error", body.GetProperty("error").GetProperty("type").GetString());
@@ -55,7 +53,7 @@ public sealed class SynchronousEndpointTests
             : path.StartsWith("/v1beta", StringComparison.Ordinal) ? [("x-goog-api-key", "k")]
             : [];
 
-        var (status, body, _) = await SendAsync(harness, path, "{not json", headers);
+        var (status, body, _) = await harness.CallAsync(HttpMethod.Post, path, "{not json", headers);
 
         Assert.Equal(HttpStatusCode.BadRequest, status);
         Assert.Equal(expected, body.GetProperty("error").GetProperty(field).GetString());
@@ -67,14 +65,14 @@ public sealed class SynchronousEndpointTests
         using var harness = new EmulatorHarness(o => o.RequestsPerMinute = 3);
         for (var i = 0; i < 3; i++)
         {
-            Assert.Equal(HttpStatusCode.OK, (await SendAsync(harness, "/v1/chat/completions", ChatBody)).Status);
+            Assert.Equal(HttpStatusCode.OK, (await harness.CallAsync(HttpMethod.Post, "/v1/chat/completions", ChatBody)).Status);
             harness.Clock.Advance(TimeSpan.FromSeconds(10));
         }
 
-        var (refused, error, retryAfter) = await SendAsync(harness, "/v1/chat/completions", ChatBody);
-        var anthropic = await SendAsync(harness, "/v1/messages", MessagesBody, ("x-api-key", "k"), ("anthropic-version", "2023-06-01"));
+        var (refused, error, retryAfter) = await harness.CallAsync(HttpMethod.Post, "/v1/chat/completions", ChatBody);
+        var anthropic = await harness.CallAsync(HttpMethod.Post, "/v1/messages", MessagesBody, ("x-api-key", "k"), ("anthropic-version", "2023-06-01"));
         harness.Clock.Advance(TimeSpan.FromSeconds(31));
-        var (after, _, _) = await SendAsync(harness, "/v1/chat/completions", ChatBody);
+        var (after, _, _) = await harness.CallAsync(HttpMethod.Post, "/v1/chat/completions", ChatBody);
         var batchCall = await harness.Http.GetAsync("files"); // the batch API has its own, separate pool
 
         Assert.Equal((HttpStatusCode)429, refused);
@@ -85,18 +83,4 @@ public sealed class SynchronousEndpointTests
         Assert.Equal(HttpStatusCode.OK, batchCall.StatusCode);
     }
 
-    private static async Task<(HttpStatusCode Status, JsonElement Body, string? RetryAfter)> SendAsync(EmulatorHarness harness, string path, string json, params (string Name, string Value)[] headers)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Post, "http://emulator.test" + path) { Content = new StringContent(json, Encoding.UTF8, "application/json") };
-        request.Headers.TryAddWithoutValidation("Authorization", "Bearer " + EmulatorHarness.ApiKey);
-        foreach (var (name, value) in headers)
-        {
-            request.Headers.TryAddWithoutValidation(name, value);
-        }
-
-        using var invoker = new HttpMessageInvoker(harness.Emulator, disposeHandler: false);
-        using var response = await invoker.SendAsync(request, CancellationToken.None);
-        var text = await response.Content.ReadAsStringAsync();
-        return (response.StatusCode, JsonDocument.Parse(text).RootElement.Clone(), response.Headers.TryGetValues("Retry-After", out var values) ? values.First() : null);
-    }
 }

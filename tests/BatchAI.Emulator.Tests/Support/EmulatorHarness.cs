@@ -39,6 +39,26 @@ internal sealed class EmulatorHarness : IDisposable
         return "{\"custom_id\":\"" + customId + "\",\"method\":\"POST\",\"url\":\"/v1/chat/completions\",\"body\":" + body + "}";
     }
 
+    /// <summary>
+    /// Any call to any of the emulated providers, authenticated with <see cref="ApiKey"/> as a bearer token plus the
+    /// given headers: its status, its JSON body and its Retry-After header.
+    /// </summary>
+    public async Task<(System.Net.HttpStatusCode Status, JsonElement Body, string? RetryAfter)> CallAsync(HttpMethod method, string path, string? json, params (string Name, string Value)[] headers)
+    {
+        using var request = new HttpRequestMessage(method, "http://emulator.test" + path) { Content = json is null ? null : new StringContent(json, Encoding.UTF8, "application/json") };
+        request.Headers.TryAddWithoutValidation("Authorization", "Bearer " + ApiKey);
+        foreach (var (name, value) in headers)
+        {
+            request.Headers.TryAddWithoutValidation(name, value);
+        }
+
+        using var invoker = new HttpMessageInvoker(Emulator, disposeHandler: false);
+        using var response = await invoker.SendAsync(request, CancellationToken.None);
+        var text = await response.Content.ReadAsStringAsync();
+        var retryAfter = response.Headers.TryGetValues("Retry-After", out var values) ? values.First() : null;
+        return (response.StatusCode, JsonDocument.Parse(text).RootElement.Clone(), retryAfter);
+    }
+
     public async Task<JsonElement> UploadAsync(string jsonl, string filename = "input.jsonl", string purpose = "batch")
     {
         using var response = await SendUploadAsync(jsonl, filename, purpose);
