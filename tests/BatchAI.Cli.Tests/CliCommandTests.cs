@@ -409,6 +409,8 @@ public sealed class CliCommandTests : IDisposable
     [InlineData("--schema", "not-a-file.json", "cannot be read")]
     [InlineData("--max-tokens", "0", "at least 1")]
     [InlineData("--api-version", "2024-10-21", "only azure-openai and gemini take an API version")]
+    [InlineData("--max-queued-tokens", "-5", "cannot be negative")]
+    [InlineData("--max-queued-requests", "-1", "cannot be negative")]
     public async Task BadOptionValuesExitWith2(string option, string value, string why)
     {
         string[] args = option == "--prompt"
@@ -419,6 +421,18 @@ public sealed class CliCommandTests : IDisposable
 
         Assert.Equal(ExitCodes.InvalidInput, run.ExitCode);
         Assert.Contains(why, run.Error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("--queued-token-limit", "0")]
+    [InlineData("--requests-per-minute", "0")]
+    public async Task TheEmulatorRefusesALimitOfNothingBeforeListening(string option, string value)
+    {
+        var run = await _cli.RunAsync("emulator", "--port", "0", option, value);
+
+        Assert.Equal(ExitCodes.InvalidInput, run.ExitCode);
+        Assert.Contains("--queued-token-limit must be 1 or more", run.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("listening", run.Out, StringComparison.Ordinal);
     }
 
     [Fact]
