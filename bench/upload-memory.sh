@@ -4,16 +4,8 @@
 # --dry-run (everything but the upload). Peak resident memory from /usr/bin/time -v; the emulator is not counted.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-work=$(mktemp -d)
-trap 'kill -9 "$emulator" 2>/dev/null; wait "$emulator" 2>/dev/null || true; rm -rf "$work"' EXIT
-
-dotnet build src/BatchAI.Cli -c Release -v quiet -nologo >/dev/null
-batchai="dotnet src/BatchAI.Cli/bin/Release/net10.0/batchai.dll"
-$batchai emulator --port 0 --processing-seconds 1 --state "$work/emulator" > "$work/emulator.out" 2>&1 &
-emulator=$!
-for _ in $(seq 50); do grep -q 'OpenAI base URL' "$work/emulator.out" && break; sleep 0.2; done
-url=$(grep -o 'OpenAI base URL: [^)]*' "$work/emulator.out" | sed 's/OpenAI base URL: //')
-export OPENAI_API_KEY=sk-bench-emulator
+source bench/emulator.sh
+start_emulator --processing-seconds 1
 
 python3 - "$work/big.csv" <<'PY'
 import csv, sys

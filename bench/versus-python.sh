@@ -8,16 +8,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ $# -gt 0 ]; then sizes=("$@"); else sizes=(100000 1000000); fi
-work=$(mktemp -d)
-trap 'kill -9 "$emulator" 2>/dev/null; wait "$emulator" 2>/dev/null || true; rm -rf "$work"' EXIT
-
-dotnet build src/BatchAI.Cli -c Release -v quiet -nologo >/dev/null
-batchai="dotnet src/BatchAI.Cli/bin/Release/net10.0/batchai.dll"
-$batchai emulator --port 0 --processing-seconds 1 --state "$work/emulator" > "$work/emulator.out" 2>&1 &
-emulator=$!
-for _ in $(seq 50); do grep -q 'OpenAI base URL' "$work/emulator.out" && break; sleep 0.2; done
-url=$(grep -o 'OpenAI base URL: [^)]*' "$work/emulator.out" | sed 's/OpenAI base URL: //')
-export OPENAI_API_KEY=sk-bench-emulator
+source bench/emulator.sh
+start_emulator --processing-seconds 1
 prompt=$'Classify: {subject}\n{body}'
 
 # measure <label> <command...>: runs it under /usr/bin/time -v; sets $seconds and $megabytes.
