@@ -23,6 +23,18 @@ BeforeAll {
         Join-Path -Path $TestDrive -ChildPath ([guid]::NewGuid().ToString('N'))
     }
 
+    # The sample tickets submitted, waited for and received: a finished job whose results are in the store.
+    function New-ReceivedJob {
+        param([string] $Store)
+
+        $job = Import-Csv -Path $script:Tickets -Encoding UTF8 |
+            New-BatchRequest -Prompt 'Triage: {subject}' -Model 'gpt-4o-mini' -IdColumn 'ticket_id' |
+            Submit-AIBatch -Emulator -Store $Store -Confirm:$false |
+            Wait-AIBatch -Store $Store
+        $null = $job | Receive-AIBatchResult -Store $Store
+        $job
+    }
+
     function New-SlowJob {
         param([string] $Store, [string] $Name = 'slow')
 
@@ -467,11 +479,7 @@ Describe 'Submit-AIBatch -Pilot and Resume-AIBatch -Release' {
 Describe 'Get-AIBatchRecord' {
     It 'lists every record of a job with its state, and filters by state' {
         $store = New-TestStore
-        $job = Import-Csv -Path $script:Tickets -Encoding UTF8 |
-            New-BatchRequest -Prompt 'Triage: {subject}' -Model 'gpt-4o-mini' -IdColumn 'ticket_id' |
-            Submit-AIBatch -Emulator -Store $store -Confirm:$false |
-            Wait-AIBatch -Store $store
-        $null = $job | Receive-AIBatchResult -Store $store
+        $job = New-ReceivedJob -Store $store
 
         $records = @($job | Get-AIBatchRecord -Store $store)
         $failed = @(Get-AIBatchRecord -Id $job.Id -State Failed -Store $store)
@@ -582,11 +590,7 @@ Describe 'Invoke-AIRequest' {
 Describe 'Get-AIBatchReport' {
     It 'reports a finished job from the store' {
         $store = New-TestStore
-        $job = Import-Csv -Path $script:Tickets -Encoding UTF8 |
-            New-BatchRequest -Prompt 'Triage: {subject}' -Model 'gpt-4o-mini' -IdColumn 'ticket_id' |
-            Submit-AIBatch -Emulator -Store $store -Confirm:$false |
-            Wait-AIBatch -Store $store
-        $null = $job | Receive-AIBatchResult -Store $store
+        $job = New-ReceivedJob -Store $store
 
         $report = $job | Get-AIBatchReport -Store $store
 
