@@ -13,7 +13,7 @@ internal static class WaitCommand
         var timeout = new Option<double?>("--timeout") { Description = "Give up after this many seconds (exit code 3); the job goes on at the provider." };
         var any = new Option<bool>("--any") { Description = "Return as soon as any one batch of the job is final." };
         var json = CommonOptions.Json();
-        var command = new Command("wait", "Wait until every batch of a job is final, checking at growing intervals.") { job, timeout, any, json };
+        var command = new Command("wait", "Wait until every batch of a job is final, checking at growing intervals; batches waiting for room in the provider's queue are submitted as earlier ones finish.") { job, timeout, any, json };
         command.SetAction((parse, cancellationToken) => CliContext.RunAsync(parse, host, async context =>
         {
             var options = new WaitOptions { Any = parse.GetValue(any) };

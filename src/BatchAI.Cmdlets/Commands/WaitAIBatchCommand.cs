@@ -7,7 +7,8 @@ namespace BatchAI.Commands;
 /// <summary>
 /// <para type="synopsis">Waits until batch jobs finish, checking at growing intervals, with one progress bar.</para>
 /// <para type="description">Like Wait-Job: returns the jobs that finished; with -Timeout, each job still unfinished
-/// gets a non-terminating error. -Any returns as soon as any one batch is final.</para>
+/// gets a non-terminating error. -Any returns as soon as any one batch is final. Batches waiting for room in the
+/// provider's queue (see Submit-AIBatch -MaxQueuedTokens) are submitted as earlier ones finish.</para>
 /// </summary>
 [Cmdlet(VerbsLifecycle.Wait, "AIBatch")]
 [OutputType(typeof(BatchJob))]
