@@ -112,43 +112,30 @@ internal sealed class RandomAccessLines : IDisposable
     /// </summary>
     public ArraySegment<byte> ReadBytesAt(long offset)
     {
-        var block = BlockAt(offset / BlockSize, reload: false);
+        var number = offset / BlockSize;
         var start = (int)(offset % BlockSize);
+        var block = BlockAt(number);
         var newline = start < block.Length ? Array.IndexOf(block.Bytes, (byte)'\n', start, block.Length - start) : -1;
         if (newline >= 0)
         {
             return Trimmed(block.Bytes, start, newline - start);
         }
 
-        // The line goes on past this block (or the block was the file's end when read, and more has been appended).
+        // The line goes on in the next blocks (or ends the file).
         _line.SetLength(0);
         if (start < block.Length)
         {
             _line.Write(block.Bytes, start, block.Length - start);
         }
 
-        for (var next = (offset / BlockSize) + 1; block.Length == BlockSize; next++)
+        while (block.Length == BlockSize)
         {
-            block = BlockAt(next, reload: false);
+            block = BlockAt(++number);
             newline = Array.IndexOf(block.Bytes, (byte)'\n', 0, block.Length);
             _line.Write(block.Bytes, 0, newline >= 0 ? newline : block.Length);
             if (newline >= 0)
             {
-                return Trimmed(_line.GetBuffer(), 0, (int)_line.Length);
-            }
-        }
-
-        // A last block shorter than a full one may have grown since it was read: read it again once.
-        var last = (offset + _line.Length) / BlockSize;
-        var fresh = BlockAt(last, reload: true);
-        var from = (int)((offset + _line.Length) % BlockSize);
-        if (from < fresh.Length)
-        {
-            newline = Array.IndexOf(fresh.Bytes, (byte)'\n', from, fresh.Length - from);
-            _line.Write(fresh.Bytes, from, (newline >= 0 ? newline : fresh.Length) - from);
-            if (newline < 0 && fresh.Length == BlockSize)
-            {
-                return ReadBytesAt(offset); // it grew past this block: start again with what is there now
+                break;
             }
         }
 
@@ -160,13 +147,17 @@ internal sealed class RandomAccessLines : IDisposable
     private static ArraySegment<byte> Trimmed(byte[] bytes, int start, int length) =>
         new(bytes, start, length > 0 && bytes[start + length - 1] == '\r' ? length - 1 : length);
 
-    private Block BlockAt(long number, bool reload)
+    /// <summary>
+    /// The block, from the cache when it holds all of it. A block shorter than a whole one was the end of the file
+    /// when read, and the file may have grown since (results are appended): it is read again.
+    /// </summary>
+    private Block BlockAt(long number)
     {
         if (_blocks.TryGetValue(number, out var node))
         {
             _recent.Remove(node);
             _recent.AddFirst(node);
-            if (!reload)
+            if (node.Value.Length == BlockSize)
             {
                 return node.Value;
             }
