@@ -134,24 +134,12 @@ internal static class CostCommands
                     Schema = parse.GetValue(schema) is { } schemaPath ? ResponseSchema.FromFile(schemaPath) : null,
                 };
                 options.Validate();
-                var planner = new CostPlanner(parse.GetValue(outputTokens));
-                var factory = new BatchRequestFactory(options, detectDuplicateIds: false);
+                var countWith = parse.GetValue(countWithProvider)
+                    ? new BatchAI.Providers.ProviderConnection { Provider = BatchAI.Providers.ProviderNames.Parse(parse.GetValue(provider)!), BaseUrl = parse.GetValue(baseUrl), UseEmulator = parse.GetValue(emulator), ApiKey = context.ApiKey }
+                    : null;
+                using var service = context.Service();
                 using var records = RecordFiles.Open(path);
-                var built = records.Read().Where(i => i.Record is not null).Select(i => factory.Build(i.Record!).Request).Where(r => r is not null).Select(r => r!).ToList();
-                IReadOnlyList<long>? counted = null;
-                if (parse.GetValue(countWithProvider))
-                {
-                    using var service = context.Service();
-                    var connection = new BatchAI.Providers.ProviderConnection { Provider = BatchAI.Providers.ProviderNames.Parse(parse.GetValue(provider)!), BaseUrl = parse.GetValue(baseUrl), UseEmulator = parse.GetValue(emulator), ApiKey = context.ApiKey };
-                    counted = await service.CountTokensAsync(connection, built, context.Reporter, cancellationToken).ConfigureAwait(false);
-                }
-
-                for (var i = 0; i < built.Count; i++)
-                {
-                    planner.Add(built[i], counted?[i]);
-                }
-
-                usage = planner.Totals;
+                usage = await service.PlanAsync(records, options, parse.GetValue(outputTokens), countWith, context.Reporter, cancellationToken).ConfigureAwait(false);
             }
             else
             {

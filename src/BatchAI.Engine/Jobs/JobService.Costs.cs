@@ -118,6 +118,44 @@ public sealed partial class JobService
     /// Input tokens for each request, from the provider's own count-tokens endpoint (OpenAI's responses/input_tokens,
     /// Anthropic's messages/count_tokens, Gemini's countTokens): one call per request, so for a sample, not a million.
     /// </summary>
+    /// <summary>
+    /// What a file of records would use, read once and never held: each record made into its request as submit makes
+    /// it, its input tokens estimated offline or, with <paramref name="countWith"/>, counted by the provider's own
+    /// endpoint (one call per record). Bad records are reported (row, field) and refuse the whole estimate, as they
+    /// would refuse the submit.
+    /// </summary>
+    /// <param name="outputTokensPerRequest">The expected answer length; null for each request's MaxOutputTokens.</param>
+    public async Task<IReadOnlyList<KeyValuePair<string, Costs.CostInputs>>> PlanAsync(Requests.IRecordSource records, Requests.RequestOptions options, long? outputTokensPerRequest, ProviderConnection? countWith, IEngineReporter reporter, CancellationToken cancellationToken)
+    {
+        if (records is null || options is null)
+        {
+            throw new ArgumentNullException(records is null ? nameof(records) : nameof(options));
+        }
+
+        reporter ??= NullReporter.Instance;
+        var factory = RecordSubmission.Factory(records, options);
+        var planner = new Costs.CostPlanner(outputTokensPerRequest);
+        var problems = new RecordProblemTally(reporter);
+        using var counter = countWith is null ? null : CreateProvider(countWith, reporter);
+        foreach (var item in records.Read())
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var built = item.Record is null ? null : factory.Build(item.Record);
+            foreach (var problem in item.Problem is { } unreadable ? [unreadable] : built!.Problems)
+            {
+                problems.Add(problem);
+            }
+
+            if (built?.Request is { } request && problems.Count == 0)
+            {
+                planner.Add(request, counter is null ? null : await counter.CountTokensAsync(request, cancellationToken).ConfigureAwait(false));
+            }
+        }
+
+        problems.ThrowIfAny();
+        return planner.Totals;
+    }
+
     public async Task<IReadOnlyList<long>> CountTokensAsync(ProviderConnection connection, IReadOnlyList<Requests.BatchRequest> requests, IEngineReporter reporter, CancellationToken cancellationToken)
     {
         if (connection is null || requests is null)

@@ -23,17 +23,10 @@ public static class RecordSubmission
         }
 
         reporter ??= NullReporter.Instance;
-        var factory = new BatchRequestFactory(options, detectDuplicateIds: false);
-        if (records.Columns is { } columns && factory.MissingColumns(columns) is { Count: > 0 } missing)
-        {
-            // A column every row lacks is one problem, not one per row.
-            throw BatchAIException.InvalidInput("ColumnMissing", string.Format(CultureInfo.InvariantCulture, "The input has no column {0} (its columns: {1}).", string.Join(", ", missing.Select(m => "'" + m + "'")), columns));
-        }
-
+        var factory = Factory(records, options);
         using var draft = service.CreateDraft(definition, reporter);
         draft.IdField = options.IdColumn ?? draft.IdField;
-        var problems = new List<RecordProblem>();
-        long problemCount = 0;
+        var problems = new RecordProblemTally(reporter);
         void Report(RecordProblem problem, bool fromDraft = false)
         {
             if (!fromDraft)
@@ -41,13 +34,7 @@ public static class RecordSubmission
                 draft.Refuse(problem);
             }
 
-            problemCount++;
-            if (problems.Count < MaxProblemsKept)
-            {
-                problems.Add(problem);
-            }
-
-            reporter.Problem(problem);
+            problems.Add(problem);
         }
 
         var activity = "Preparing job " + (definition.Name ?? draft.JobId);
@@ -84,16 +71,59 @@ public static class RecordSubmission
         }
 
         reporter.Progress(new ProgressReport(activity, "Done", 100, completed: true));
-        if (problemCount > 0 && !definition.SkipInvalidRecords)
+        if (!definition.SkipInvalidRecords)
         {
-            throw new InvalidRecordsException(problems, problemCount);
+            problems.ThrowIfAny();
         }
 
-        if (problemCount > 0)
+        if (problems.Count > 0)
         {
-            reporter.Warning(string.Format(CultureInfo.InvariantCulture, "{0:N0} invalid record(s) left out, as asked; each is listed with its row, field and reason in the job's {1}.", problemCount, SkippedLog.FileName));
+            reporter.Warning(string.Format(CultureInfo.InvariantCulture, "{0:N0} invalid record(s) left out, as asked; each is listed with its row, field and reason in the job's {1}.", problems.Count, SkippedLog.FileName));
         }
 
         return await service.SubmitAsync(draft, reporter, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The factory that makes the records' requests, once the input is known to have every column it needs.</summary>
+    internal static BatchRequestFactory Factory(IRecordSource records, RequestOptions options)
+    {
+        var factory = new BatchRequestFactory(options, detectDuplicateIds: false);
+        if (records.Columns is { } columns && factory.MissingColumns(columns) is { Count: > 0 } missing)
+        {
+            // A column every row lacks is one problem, not one per row.
+            throw BatchAIException.InvalidInput("ColumnMissing", string.Format(CultureInfo.InvariantCulture, "The input has no column {0} (its columns: {1}).", string.Join(", ", missing.Select(m => "'" + m + "'")), columns));
+        }
+
+        return factory;
+    }
+}
+
+/// <summary>
+/// The bad records of one pass over an input: each reported as it is found, the first
+/// <see cref="RecordSubmission.MaxProblemsKept"/> kept for the exception that refuses the input.
+/// </summary>
+internal sealed class RecordProblemTally(IEngineReporter reporter)
+{
+    private readonly List<RecordProblem> _kept = [];
+
+    public long Count { get; private set; }
+
+    public void Add(RecordProblem problem)
+    {
+        Count++;
+        if (_kept.Count < RecordSubmission.MaxProblemsKept)
+        {
+            _kept.Add(problem);
+        }
+
+        reporter.Problem(problem);
+    }
+
+    public void ThrowIfAny()
+    {
+        if (Count > 0)
+        {
+            throw new InvalidRecordsException(_kept, Count);
+        }
     }
 }
