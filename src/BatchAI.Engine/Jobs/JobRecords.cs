@@ -151,9 +151,15 @@ internal sealed class RecordStatus(PartEntry entry, PartRecord part, int ordinal
     /// <summary>The result of the latest attempt, once its batch's results are in the ledger.</summary>
     public ResultLine? Result { get; } = result;
 
-    public RecordState State => Result is null || !Part.ResultsDownloaded
-        ? (Part.BatchId is null && Part.State == BatchState.Pending ? RecordState.Pending : RecordState.Submitted)
-        : Result.Status switch
+    public RecordState State => StateOf(Part, Result?.Status);
+
+    /// <summary>
+    /// A record's state from its latest part and the status of its latest result line, if any (a line counts only
+    /// once its part's results are all in: a part downloaded in part is still submitted).
+    /// </summary>
+    public static RecordState StateOf(PartRecord part, ResultStatus? status) => status is null || !part.ResultsDownloaded
+        ? (part.BatchId is null && part.State == BatchState.Pending ? RecordState.Pending : RecordState.Submitted)
+        : status switch
         {
             ResultStatus.Succeeded => RecordState.Succeeded,
             ResultStatus.Expired => RecordState.Expired,
@@ -162,7 +168,10 @@ internal sealed class RecordStatus(PartEntry entry, PartRecord part, int ordinal
         };
 
     /// <summary>Ended in a way worth another try, with attempts left.</summary>
-    public bool CanRetry => State is RecordState.Failed or RecordState.Expired or RecordState.Canceled && Result!.Retryable && Attempts < maxAttempts;
+    public bool CanRetry => CanRetryOf(State, Result?.Retryable == true, Attempts, maxAttempts);
+
+    public static bool CanRetryOf(RecordState state, bool retryable, int attempts, int maxAttempts) =>
+        state is RecordState.Failed or RecordState.Expired or RecordState.Canceled && retryable && attempts < maxAttempts;
 }
 
 /// <summary>
@@ -176,6 +185,43 @@ internal static class JobRecords
     /// <summary>Every record, part by part in the order the parts were made; each record once, at its latest part.</summary>
     public static IEnumerable<RecordStatus> Read(JobLedger ledger, JobManifest manifest)
     {
+        var offsets = ResultFile.Index(ledger.ResultsPath);
+        using var results = File.Exists(ledger.ResultsPath) ? new RandomAccessLines(ledger.ResultsPath) : null;
+        foreach (var (entry, part, ordinal, attempts) in Latest(ledger, manifest))
+        {
+            var line = results is not null && part.ResultsDownloaded && offsets.TryGetValue(entry.Id, out var offset) ? ResultFile.Parse(results.ReadBytesAt(offset)) : null;
+            yield return new RecordStatus(entry, part, ordinal, attempts, line, manifest.MaxAttempts);
+        }
+    }
+
+    /// <summary>
+    /// How many records are in each state. Done after every download, so it reads only each result's outcome (one
+    /// forward pass over the results file, see <see cref="ResultFile.Outcomes"/>), not every result in full.
+    /// </summary>
+    public static RecordCounts Count(JobLedger ledger, JobManifest manifest)
+    {
+        var counts = new RecordCounts();
+        var outcomes = ResultFile.Outcomes(ledger.ResultsPath);
+        foreach (var (entry, part, _, attempts) in Latest(ledger, manifest))
+        {
+            var known = outcomes.TryGetValue(entry.Id, out var outcome);
+            var state = RecordStatus.StateOf(part, known ? ResultFile.StatusOf(outcome) : null);
+            counts.Add(state);
+            if (RecordStatus.CanRetryOf(state, known && ResultFile.RetryableOf(outcome), attempts, manifest.MaxAttempts))
+            {
+                counts.Retryable++;
+            }
+        }
+
+        return counts;
+    }
+
+    /// <summary>
+    /// Every record at its latest part (the last part that lists it), with its line number in that part and how many
+    /// parts listed it. Only ids and numbers are held in memory.
+    /// </summary>
+    private static IEnumerable<(PartEntry Entry, PartRecord Part, int Ordinal, int Attempts)> Latest(JobLedger ledger, JobManifest manifest)
+    {
         EnsureIdFiles(ledger, manifest);
         var latest = new CustomIdMap(); // id -> (attempts << 32) | part index
         foreach (var part in manifest.Parts)
@@ -187,40 +233,19 @@ internal static class JobRecords
             }
         }
 
-        var offsets = ResultFile.Index(ledger.ResultsPath);
-        using var results = File.Exists(ledger.ResultsPath) ? new RandomAccessLines(ledger.ResultsPath) : null;
         foreach (var part in manifest.Parts)
         {
             var ordinal = -1;
             foreach (var entry in PartEntries(ledger, part))
             {
                 ordinal++;
-                var id = entry.Id;
-                latest.TryGetValue(id, out var value);
-                if ((int)(value & 0xFFFFFFFF) != part.Index)
+                latest.TryGetValue(entry.Id, out var value);
+                if ((int)(value & 0xFFFFFFFF) == part.Index) // else sent again in a later part
                 {
-                    continue; // sent again in a later part
+                    yield return (entry, part, ordinal, (int)(value >> 32));
                 }
-
-                var line = results is not null && part.ResultsDownloaded && offsets.TryGetValue(id, out var offset) ? ResultFile.Parse(results.ReadBytesAt(offset)) : null;
-                yield return new RecordStatus(entry, part, ordinal, (int)(value >> 32), line, manifest.MaxAttempts);
             }
         }
-    }
-
-    public static RecordCounts Count(JobLedger ledger, JobManifest manifest)
-    {
-        var counts = new RecordCounts();
-        foreach (var record in Read(ledger, manifest))
-        {
-            counts.Add(record.State);
-            if (record.CanRetry)
-            {
-                counts.Retryable++;
-            }
-        }
-
-        return counts;
     }
 
     /// <summary>The records of a part, in line order: custom id, and schema id when the answer must follow one.</summary>

@@ -5,7 +5,8 @@ namespace BatchAI.Providers;
 /// <summary>What every provider's result parser needs: parse a line, complain about it, report a request that never ran.</summary>
 internal static class ResultLines
 {
-    public static JsonDocument Parse(string line, string batchId)
+    /// <summary>A result line from its UTF-8 bytes, as downloaded (see <see cref="Http.Utf8LineReader"/>).</summary>
+    public static JsonDocument Parse(ReadOnlyMemory<byte> line, string batchId)
     {
         try
         {

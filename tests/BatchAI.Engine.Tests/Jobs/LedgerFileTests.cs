@@ -81,6 +81,29 @@ public sealed class LedgerFileTests : IDisposable
     }
 
     [Fact]
+    public void OutcomesAreTheLatestStatusAndRetryabilityOfEachIdReadPastTextAndDetails()
+    {
+        var path = _dir.File("results.jsonl");
+        using (var appender = new ResultAppender(path))
+        {
+            appender.Append(new ResultLine { CustomId = "a", Status = ResultStatus.Failed, ErrorCode = "server_error", Retryable = true, BatchId = "b1" });
+            appender.Append(Line("b", "{\"status\":\"Failed\",\"retryable\":true}")); // text that looks like the fields
+            appender.Append(new ResultLine { CustomId = "c", Status = ResultStatus.Expired, Retryable = true, Details = new Dictionary<string, string> { ["retryable"] = "false" } });
+            appender.Append(new ResultLine { CustomId = "d", Status = ResultStatus.Failed, ErrorCode = "invalid_request" });
+            appender.Append(Line("a", "second try"));
+        }
+
+        var outcomes = ResultFile.Outcomes(path);
+        (ResultStatus, bool) Outcome(string id) => outcomes.TryGetValue(id, out var o) ? (ResultFile.StatusOf(o), ResultFile.RetryableOf(o)) : throw new KeyNotFoundException(id);
+
+        Assert.Equal(4, outcomes.Count);
+        Assert.Equal((ResultStatus.Succeeded, false), Outcome("a"));
+        Assert.Equal((ResultStatus.Succeeded, false), Outcome("b"));
+        Assert.Equal((ResultStatus.Expired, true), Outcome("c"));
+        Assert.Equal((ResultStatus.Failed, false), Outcome("d"));
+    }
+
+    [Fact]
     public void AnAppendCutShortByACrashIsDroppedBeforeTheNextAppend()
     {
         var path = _dir.File("results.jsonl");

@@ -1,3 +1,4 @@
+using System.Text;
 using BatchAI.Engine.Tests.Support;
 using BatchAI.Providers;
 using BatchAI.Providers.OpenAI;
@@ -8,7 +9,7 @@ namespace BatchAI.Engine.Tests.Providers;
 public class OpenAIResultParserTests
 {
     private static readonly Dictionary<string, ResultLine> Lines = File.ReadAllLines(Fixture.Path("openai-result-lines.jsonl"))
-        .Select(l => OpenAIResultParser.Parse(l, "batch_1"))
+        .Select(l => OpenAIResultParser.Parse(Encoding.UTF8.GetBytes(l), "batch_1"))
         .ToDictionary(r => r.CustomId);
 
     [Fact]
@@ -55,7 +56,7 @@ public class OpenAIResultParserTests
     [Fact]
     public void AGarbledLineIsAProtocolError()
     {
-        var error = Assert.Throws<BatchAIException>(() => OpenAIResultParser.Parse("{not json", "batch_9"));
+        var error = Assert.Throws<BatchAIException>(() => OpenAIResultParser.Parse("{not json"u8.ToArray(), "batch_9"));
 
         Assert.Equal(ErrorKind.Protocol, error.Kind);
         Assert.Contains("batch_9", error.Message, StringComparison.Ordinal);

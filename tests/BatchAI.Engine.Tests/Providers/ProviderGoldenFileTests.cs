@@ -85,7 +85,7 @@ public sealed class ProviderGoldenFileTests
     [Fact]
     public void AnthropicResultLinesFromTheDocsDecodeToNeutralResults()
     {
-        var lines = File.ReadLines(Fixture.Path("providers/anthropic-results.jsonl")).Select(l => AnthropicResultParser.Parse(l, "msgbatch_1")).ToList();
+        var lines = File.ReadLines(Fixture.Path("providers/anthropic-results.jsonl")).Select(l => AnthropicResultParser.Parse(Encoding.UTF8.GetBytes(l), "msgbatch_1")).ToList();
 
         Assert.Equal(["my-second-request", "my-first-request", "23", "q3", "q4", "cached", "busy"], lines.Select(l => l.CustomId));
         Assert.Equal((ResultStatus.Succeeded, 11, 36), (lines[0].Status, lines[0].InputTokens, lines[0].OutputTokens));
@@ -148,7 +148,7 @@ public sealed class ProviderGoldenFileTests
     [Fact]
     public void AzureExamplesDecodeDespiteTheirOddities()
     {
-        var line = OpenAIResultParser.Parse(File.ReadLines(Fixture.Path("providers/azure-result-lines.jsonl")).Single(), "batch_1");
+        var line = OpenAIResultParser.Parse(Encoding.UTF8.GetBytes(File.ReadLines(Fixture.Path("providers/azure-result-lines.jsonl")).Single()), "batch_1");
         var created = OpenAIBatch.Parse(Json("azure-batch-created.json")).ToRemote();
 
         Assert.Equal((ResultStatus.Succeeded, 27, 24), (line.Status, line.InputTokens, line.OutputTokens));

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
+using System.Text;
 using System.Text.Json;
 using BatchAI.Providers.Http;
 using BatchAI.Requests;
@@ -104,7 +105,7 @@ internal sealed class AnthropicProvider(ProviderHttp http, IDisposable? owned = 
         var result = status == 200
             ? "{\"type\":\"succeeded\",\"message\":" + json + "}"
             : "{\"type\":\"errored\",\"error\":" + json + "}";
-        return AnthropicResultParser.Parse("{\"custom_id\":" + SyncCall.Quote(request.CustomId) + ",\"result\":" + result + "}", SyncCall.BatchId);
+        return AnthropicResultParser.Parse(Encoding.UTF8.GetBytes("{\"custom_id\":" + SyncCall.Quote(request.CustomId) + ",\"result\":" + result + "}"), SyncCall.BatchId);
     }
 
     public async Task<RemoteBatch> GetAsync(string batchId, CancellationToken cancellationToken)

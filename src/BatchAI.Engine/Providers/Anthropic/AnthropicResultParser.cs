@@ -11,7 +11,7 @@ internal static class AnthropicResultParser
 {
     private static readonly string[] RetryableErrors = ["api_error", "overloaded_error", "timeout_error", "rate_limit_error"];
 
-    public static ResultLine Parse(string line, string batchId)
+    public static ResultLine Parse(ReadOnlyMemory<byte> line, string batchId)
     {
         using var document = ResultLines.Parse(line, batchId);
         var root = document.RootElement;

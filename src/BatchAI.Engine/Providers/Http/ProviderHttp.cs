@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Runtime.CompilerServices;
-using System.Text;
 using System.Text.Json;
 
 namespace BatchAI.Providers.Http;
@@ -86,7 +85,11 @@ internal sealed class ProviderHttp(HttpClient client, SecretRedactor redactor, s
     }
 
     /// <summary>The non-empty lines of a response body, streamed: only the current line is in memory.</summary>
-    public async IAsyncEnumerable<string> ReadLinesAsync(string uri, string operation, [EnumeratorCancellation] CancellationToken cancellationToken)
+    /// <summary>
+    /// The body's non-empty lines as UTF-8 bytes (see <see cref="Utf8LineReader"/>): each one is good until the next
+    /// is asked for, so a caller parses it before moving on.
+    /// </summary>
+    public async IAsyncEnumerable<ReadOnlyMemory<byte>> ReadLinesAsync(string uri, string operation, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, uri);
         using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
@@ -96,9 +99,8 @@ internal sealed class ProviderHttp(HttpClient client, SecretRedactor redactor, s
         }
 
         using var stream = await response.Content.ReadAsStreamAsync().ConfigureAwait(false);
-        using var reader = new StreamReader(stream, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16);
-        string? line;
-        while ((line = await reader.ReadLineAsync().ConfigureAwait(false)) is not null)
+        var reader = new Utf8LineReader(stream);
+        while (await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } line)
         {
             cancellationToken.ThrowIfCancellationRequested();
             if (line.Length > 0)

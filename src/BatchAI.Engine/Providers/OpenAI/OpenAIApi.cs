@@ -126,7 +126,7 @@ internal sealed class OpenAIApi(ProviderHttp http, IClock? clock = null)
         http.DeleteAsync("files/" + Uri.EscapeDataString(fileId), $"Deleting file {fileId}", cancellationToken);
 
     /// <summary>The lines of a file, streamed: only the current line is in memory.</summary>
-    public IAsyncEnumerable<string> ReadFileLinesAsync(string fileId, CancellationToken cancellationToken) =>
+    public IAsyncEnumerable<ReadOnlyMemory<byte>> ReadFileLinesAsync(string fileId, CancellationToken cancellationToken) =>
         http.ReadLinesAsync("files/" + Uri.EscapeDataString(fileId) + "/content", $"Downloading file {fileId}", cancellationToken);
 
     /// <summary>Azure reports a fresh upload as <c>pending</c> (or <c>uploaded</c>, <c>running</c>) until it has checked it.</summary>

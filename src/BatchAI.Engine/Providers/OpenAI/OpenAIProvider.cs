@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
+using System.Text;
 using System.Text.Json;
 using BatchAI.Providers.Http;
 using BatchAI.Requests;
@@ -141,7 +142,7 @@ internal sealed class OpenAIProvider(OpenAIApi api, IDisposable? owned = null, P
 
         var (status, json, requestId) = await SyncCall.PostAsync(api.Http, "chat/completions", SyncCall.Body(this, request, "body"), $"Calling {kind} for {request.CustomId}", cancellationToken).ConfigureAwait(false);
         var line = "{\"custom_id\":" + SyncCall.Quote(request.CustomId) + ",\"response\":{\"status_code\":" + status.ToString(CultureInfo.InvariantCulture) + (requestId is null ? string.Empty : ",\"request_id\":" + SyncCall.Quote(requestId)) + ",\"body\":" + json + "},\"error\":null}";
-        return OpenAIResultParser.Parse(line, SyncCall.BatchId);
+        return OpenAIResultParser.Parse(Encoding.UTF8.GetBytes(line), SyncCall.BatchId);
     }
 
     /// <summary><c>POST responses/input_tokens</c> with the system prompt as <c>instructions</c> and the prompt as <c>input</c>.</summary>

@@ -10,7 +10,7 @@ namespace BatchAI.Providers.OpenAI;
 /// </summary>
 internal static class OpenAIResultParser
 {
-    public static ResultLine Parse(string line, string batchId)
+    public static ResultLine Parse(ReadOnlyMemory<byte> line, string batchId)
     {
         var document = ResultLines.Parse(line, batchId);
         using (document)
