@@ -145,6 +145,32 @@ public sealed class LedgerFileTests : IDisposable
     }
 
     [Fact]
+    public void StoredRequestsWhoseColumnsChangeFromLineToLineKeepEachRecordsOwnColumns()
+    {
+        var path = _dir.File("requests.jsonl");
+        string[][] shapes = [["a", "b"], ["a", "b"], ["a"], ["a", "b", "c"], ["x \"q\" é"], [], ["a", "b"]];
+        using (var stream = File.Create(path))
+        using (var writer = new System.Text.Json.Utf8JsonWriter(stream, LedgerJson.WriterOptions))
+        {
+            for (var i = 0; i < shapes.Length; i++)
+            {
+                var values = shapes[i].Select((_, j) => (object?)(j == 1 ? new JsonText("{\"k\":[1,2]}") : "v" + i + j)).ToList();
+                RequestFile.Write(writer, new BatchRequest("r-" + i, new SourceRecord(i + 1, new ColumnSet(shapes[i]), values), "p", "m"), part: 1);
+                writer.Flush();
+                stream.WriteByte((byte)'\n');
+                writer.Reset();
+            }
+        }
+
+        var stored = RequestFile.Read(path).ToList();
+
+        Assert.Equal(shapes, stored.Select(r => r.Source.Columns.Names.ToArray()));
+        Assert.Equal(new object?[] { "v60", new JsonText("{\"k\":[1,2]}") }, stored[6].Source.Values);
+        Assert.Same(stored[0].Source.Columns, stored[1].Source.Columns); // the same columns are shared, as when read
+        Assert.Equal(Enumerable.Range(1, shapes.Length).Select(i => (long)i), stored.Select(r => r.Source.RowNumber));
+    }
+
+    [Fact]
     public void ARequestWithoutAResultIsAFailureThatSaysWhy()
     {
         var request = new StoredRequest { CustomId = "r", Part = 1, Source = SourceRecord.FromPairs(1, [new("a", "1")]) };
