@@ -132,6 +132,62 @@ internal sealed class PartEntry(string id, string? schemaId)
     public string? SchemaId { get; } = schemaId;
 }
 
+/// <summary>
+/// A part's records while its results are downloaded: each one's schema, and whether the provider has answered it
+/// yet. Held without an object per record (a part has up to 50,000; objects that live as long as a download are
+/// what the garbage collector pays for, copied from generation to generation).
+/// </summary>
+internal sealed class PartRoster
+{
+    private readonly CustomIdMap _ordinals = new(); // id -> line in the part's id list
+    private readonly List<string?> _schemas = []; // by line; the few distinct schema ids shared
+    private bool[] _answered = [];
+
+    public bool HasSchemas { get; private set; }
+
+    public static PartRoster Read(JobLedger ledger, PartRecord part)
+    {
+        var roster = new PartRoster();
+        var distinct = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var entry in JobRecords.PartEntries(ledger, part))
+        {
+            roster._ordinals.Set(entry.Id, roster._schemas.Count);
+            roster._schemas.Add(entry.SchemaId is null ? null : distinct.TryGetValue(entry.SchemaId, out var known) ? known : distinct[entry.SchemaId] = entry.SchemaId);
+        }
+
+        roster.HasSchemas = distinct.Count > 0;
+        roster._answered = new bool[roster._schemas.Count];
+        return roster;
+    }
+
+    /// <summary>Notes that the provider answered <paramref name="customId"/>; returns the schema its answer must follow, if any.</summary>
+    public string? Answer(string customId)
+    {
+        if (!_ordinals.TryGetValue(customId, out var ordinal))
+        {
+            return null; // not one of ours: kept as the provider sent it
+        }
+
+        _answered[ordinal] = true;
+        return _schemas[(int)ordinal];
+    }
+
+    /// <summary>The part's records the provider has not answered, in line order.</summary>
+    public IEnumerable<string> Unanswered(JobLedger ledger, PartRecord part)
+    {
+        var ordinal = 0;
+        foreach (var entry in JobRecords.PartEntries(ledger, part))
+        {
+            if (!_answered[ordinal])
+            {
+                yield return entry.Id;
+            }
+
+            ordinal++;
+        }
+    }
+}
+
 /// <summary>One record as the ledger knows it: its latest provider batch, its attempts, and its latest result.</summary>
 internal sealed class RecordStatus(PartEntry entry, PartRecord part, int ordinal, int attempts, ResultLine? result, int maxAttempts)
 {

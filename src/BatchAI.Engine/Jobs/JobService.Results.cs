@@ -159,31 +159,31 @@ public sealed partial class JobService
         CustomIdMap? earlier = null;
         foreach (var part in manifest.Parts.Where(p => !p.ResultsDownloaded && p.State.IsFinal()))
         {
-            var entries = JobRecords.PartEntries(ledger, part).ToDictionary(e => e.Id, e => e.SchemaId, StringComparer.Ordinal);
-            if (part.Attempt > 1 && earlier is null && entries.Values.Any(s => s is not null))
+            var roster = PartRoster.Read(ledger, part);
+            if (part.Attempt > 1 && earlier is null && roster.HasSchemas)
             {
                 earlier = ResultFile.Index(ledger.ResultsPath); // to tell a record's second failed answer check from its first
             }
 
-            var answered = new HashSet<string>(StringComparer.Ordinal);
             using (var previous = earlier is null ? null : new RandomAccessLines(ledger.ResultsPath))
             using (var appender = new ResultAppender(ledger.ResultsPath))
             {
                 if (part.BatchId is not null && part.State != BatchState.Failed)
                 {
                     reporter.Progress(new ProgressReport(activity, string.Format(CultureInfo.InvariantCulture, "downloading the results of batch {0} of {1}", part.Index, manifest.Parts.Count), -1));
+                    long lines = 0;
                     await foreach (var line in provider.ReadResultsAsync(part.ToRemote(), cancellationToken).ConfigureAwait(false))
                     {
-                        entries.TryGetValue(line.CustomId, out var schemaId);
+                        var schemaId = roster.Answer(line.CustomId);
                         bool FailedBefore() => previous is not null && earlier!.TryGetValue(line.CustomId, out var offset) && AnswerCheck.IsAnswerCheckFailure(ResultFile.Parse(previous.ReadBytesAt(offset)));
                         appender.Append(schemaId is null ? line : check.Check(line, schemaId, line.Status == ResultStatus.Succeeded && FailedBefore()));
-                        answered.Add(line.CustomId);
+                        lines++;
                     }
 
-                    reporter.Verbose(string.Format(CultureInfo.InvariantCulture, "Job {0}: {1:N0} result(s) of batch {2} downloaded.", manifest.Id, answered.Count, part.BatchId));
+                    reporter.Verbose(string.Format(CultureInfo.InvariantCulture, "Job {0}: {1:N0} result(s) of batch {2} downloaded.", manifest.Id, lines, part.BatchId));
                 }
 
-                foreach (var id in entries.Keys.Where(id => !answered.Contains(id)))
+                foreach (var id in roster.Unanswered(ledger, part))
                 {
                     appender.Append(ResultJoiner.Missing(id, part));
                 }
