@@ -14,6 +14,14 @@ internal readonly struct FileLine(int number, long offset, byte[] bytes)
     public string Text => Encoding.UTF8.GetString(Bytes);
 }
 
+/// <summary>A line as a view of the reader's buffer: good until the next line is read.</summary>
+internal readonly struct LineView(long offset, ReadOnlyMemory<byte> bytes)
+{
+    public long Offset { get; } = offset;
+
+    public ReadOnlyMemory<byte> Bytes { get; } = bytes;
+}
+
 /// <summary>
 /// Line-by-line access to JSONL files by byte offset: a forward pass that notes where each line starts (here), and
 /// reading lines back from their offsets (<see cref="RandomAccessLines"/>). This is how results that arrive in any order are joined without holding them all.
@@ -22,53 +30,69 @@ internal readonly struct FileLine(int number, long offset, byte[] bytes)
 internal static class LineFiles
 {
     /// <summary>
-    /// Every line of <paramref name="stream"/> in order, a trailing CR dropped. A last line without a line break is
-    /// included only when <paramref name="includeUnterminatedLast"/> is set (the engine leaves out a line cut short by
-    /// a crash; an input file need not end with a line break).
+    /// Every line of <paramref name="stream"/> in order, a trailing CR dropped, each in an array of its own. A last
+    /// line without a line break is included only when <paramref name="includeUnterminatedLast"/> is set (the engine
+    /// leaves out a line cut short by a crash; an input file need not end with a line break).
     /// </summary>
     public static IEnumerable<FileLine> Read(Stream stream, bool includeUnterminatedLast)
     {
-        var buffer = new byte[1 << 16];
-        var pending = new MemoryStream();
-        long position = 0;
-        long lineStart = 0;
         var number = 0;
-        int read;
-        while ((read = stream.Read(buffer, 0, buffer.Length)) > 0)
+        foreach (var line in View(stream, includeUnterminatedLast))
         {
-            var from = 0;
-            int newline;
-            while ((newline = Array.IndexOf(buffer, (byte)'\n', from, read - from)) >= 0)
+            yield return new FileLine(++number, line.Offset, line.Bytes.ToArray());
+        }
+    }
+
+    /// <summary>
+    /// Like <see cref="Read"/>, but each line is a view of one reused buffer, good until the next: for passes over a
+    /// whole ledger file that parse each line at once and keep nothing of it (no array per line to collect).
+    /// </summary>
+    public static IEnumerable<LineView> View(Stream stream, bool includeUnterminatedLast)
+    {
+        var buffer = new byte[1 << 16];
+        var start = 0; // where the current line starts in the buffer
+        var end = 0; // how much of the buffer is filled
+        long position = 0; // the file offset of buffer[0]
+        int read;
+        while (true)
+        {
+            var newline = buffer.AsSpan(start, end - start).IndexOf((byte)'\n');
+            if (newline >= 0)
             {
-                pending.Write(buffer, from, newline - from);
-                yield return new FileLine(++number, lineStart, Take(pending));
-                from = newline + 1;
-                lineStart = position + from;
+                yield return new LineView(position + start, Trimmed(buffer, start, newline));
+                start += newline + 1;
+                continue;
             }
 
-            pending.Write(buffer, from, read - from);
-            position += read;
+            if (start > 0)
+            {
+                Buffer.BlockCopy(buffer, start, buffer, 0, end - start);
+                position += start;
+                end -= start;
+                start = 0;
+            }
+
+            if (end == buffer.Length)
+            {
+                Array.Resize(ref buffer, buffer.Length * 2); // a line longer than the buffer
+            }
+
+            if ((read = stream.Read(buffer, end, buffer.Length - end)) == 0)
+            {
+                break;
+            }
+
+            end += read;
         }
 
-        if (includeUnterminatedLast && pending.Length > 0)
+        if (includeUnterminatedLast && end > start)
         {
-            yield return new FileLine(++number, lineStart, Take(pending));
+            yield return new LineView(position + start, Trimmed(buffer, start, end - start));
         }
     }
 
-    private static byte[] Take(MemoryStream pending)
-    {
-        var length = (int)pending.Length;
-        if (length > 0 && pending.GetBuffer()[length - 1] == '\r')
-        {
-            length--;
-        }
-
-        var bytes = new byte[length];
-        Buffer.BlockCopy(pending.GetBuffer(), 0, bytes, 0, length);
-        pending.SetLength(0);
-        return bytes;
-    }
+    private static ReadOnlyMemory<byte> Trimmed(byte[] buffer, int start, int length) =>
+        new(buffer, start, length > 0 && buffer[start + length - 1] == '\r' ? length - 1 : length);
 }
 
 /// <summary>

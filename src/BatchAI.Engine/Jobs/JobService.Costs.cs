@@ -28,7 +28,7 @@ public sealed partial class JobService
         if (File.Exists(ledger.ResultsPath))
         {
             using var stream = new FileStream(ledger.ResultsPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1 << 16, FileOptions.SequentialScan);
-            foreach (var text in IO.LineFiles.Read(stream, includeUnterminatedLast: false).Where(l => l.Bytes.Length > 0))
+            foreach (var text in IO.LineFiles.View(stream, includeUnterminatedLast: false).Where(l => l.Bytes.Length > 0))
             {
                 var line = ResultFile.Parse(text.Bytes);
                 if (line.BatchId is null || !modelOf.TryGetValue(line.BatchId, out var model) || !byModel.TryGetValue(model, out var totals))

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using BatchAI.Requests;
 
@@ -61,7 +62,7 @@ internal static class RequestFile
         // Lines are parsed from their UTF-8 bytes as read: no string is made of a whole line.
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
         var reader = new StoredRequestReader();
-        foreach (var line in IO.LineFiles.Read(stream, includeUnterminatedLast: true))
+        foreach (var line in IO.LineFiles.View(stream, includeUnterminatedLast: true))
         {
             if (line.Bytes.Length > 0)
             {
@@ -80,9 +81,9 @@ internal static class RequestFile
         private readonly List<object?> _values = [];
         private ColumnSet? _columns;
 
-        public StoredRequest Parse(byte[] utf8)
+        public StoredRequest Parse(ReadOnlyMemory<byte> utf8)
         {
-            var reader = new Utf8JsonReader(utf8);
+            var reader = new Utf8JsonReader(utf8.Span);
             string? id = null, model = null, schema = null, prompt = null, system = null;
             long row = 0;
             long? line = null;
@@ -133,7 +134,7 @@ internal static class RequestFile
         }
 
         /// <summary>The source record; "source" is written after "row" and "line", so both are known here.</summary>
-        private SourceRecord ReadSource(ref Utf8JsonReader reader, byte[] utf8, long row, long? line)
+        private SourceRecord ReadSource(ref Utf8JsonReader reader, ReadOnlyMemory<byte> utf8, long row, long? line)
         {
             _values.Clear();
             List<string>? names = null; // made only when the columns differ from the previous record's
@@ -170,11 +171,12 @@ internal static class RequestFile
         }
 
         /// <summary>A number, object or array exactly as written.</summary>
-        private static string RawValue(ref Utf8JsonReader reader, byte[] utf8)
+        private static string RawValue(ref Utf8JsonReader reader, ReadOnlyMemory<byte> utf8)
         {
             var start = (int)reader.TokenStartIndex;
             reader.Skip();
-            return System.Text.Encoding.UTF8.GetString(utf8, start, (int)reader.BytesConsumed - start);
+            MemoryMarshal.TryGetArray(utf8, out var line); // the lines are views of an array
+            return System.Text.Encoding.UTF8.GetString(line.Array!, line.Offset + start, (int)reader.BytesConsumed - start);
         }
 
         private static BatchAIException Corrupt(string field) =>

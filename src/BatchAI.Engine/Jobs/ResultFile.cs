@@ -149,7 +149,7 @@ internal static class ResultFile
 
     private const long RetryableFlag = 0x100;
 
-    private static CustomIdMap Scan(string path, Func<byte[], long, (string Id, long Value)> read)
+    private static CustomIdMap Scan(string path, Func<ReadOnlyMemory<byte>, long, (string Id, long Value)> read)
     {
         var map = new CustomIdMap();
         if (!File.Exists(path))
@@ -160,7 +160,7 @@ internal static class ResultFile
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
 
         // A last line without its newline was cut short by a crash mid-append: it is left out, and downloaded again.
-        foreach (var line in LineFiles.Read(stream, includeUnterminatedLast: false))
+        foreach (var line in LineFiles.View(stream, includeUnterminatedLast: false))
         {
             if (line.Bytes.Length > 0)
             {
@@ -172,9 +172,9 @@ internal static class ResultFile
         return map;
     }
 
-    private static string IdOf(byte[] line)
+    private static string IdOf(ReadOnlyMemory<byte> line)
     {
-        var reader = new Utf8JsonReader(line);
+        var reader = new Utf8JsonReader(line.Span);
         while (reader.Read())
         {
             if (reader.TokenType == JsonTokenType.PropertyName && reader.CurrentDepth == 1 && reader.ValueTextEquals("id"u8))
@@ -187,9 +187,9 @@ internal static class ResultFile
         throw Corrupt();
     }
 
-    private static (string Id, long Outcome) OutcomeOf(byte[] line)
+    private static (string Id, long Outcome) OutcomeOf(ReadOnlyMemory<byte> line)
     {
-        var reader = new Utf8JsonReader(line);
+        var reader = new Utf8JsonReader(line.Span);
         string? id = null;
         ResultStatus? status = null;
         var retryable = false;
