@@ -279,6 +279,21 @@ internal static class JobRecords
     private static IEnumerable<(PartEntry Entry, PartRecord Part, int Ordinal, int Attempts)> Latest(JobLedger ledger, JobManifest manifest)
     {
         EnsureIdFiles(ledger, manifest);
+        if (manifest.Parts.All(p => p.Attempt == 1))
+        {
+            // Nothing was sent again (a custom id is unique in a job): each record is in one part, once.
+            foreach (var part in manifest.Parts)
+            {
+                var ordinal = 0;
+                foreach (var entry in PartEntries(ledger, part))
+                {
+                    yield return (entry, part, ordinal++, 1);
+                }
+            }
+
+            yield break;
+        }
+
         var latest = new CustomIdMap(); // id -> (attempts << 32) | part index
         foreach (var part in manifest.Parts)
         {
