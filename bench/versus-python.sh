@@ -2,7 +2,8 @@
 # Process-level figures of issue 6: `batchai submit --dry-run` (everything up to the upload: requests read, built,
 # validated, split into provider batch files, ledger written) and `batchai receive` (download the results from
 # `batchai emulator` on 127.0.0.1, parse, check, join to the records, write the CSV), each beside the Python script a
-# user would write for the same transform (bench/baseline/prepare.py and join.py: the csv and json modules). Wall time
+# user would write for the same transform (bench/baseline/prepare.py and join.py: the csv and json modules; the join
+# both from files already on disk and downloading them from the emulator as batchai does). Wall time
 # and peak resident memory come from /usr/bin/time -v; the emulator runs as its own process and is not counted.
 # Usage: bench/versus-python.sh [rows ...]        (default: 100000 1000000)
 set -euo pipefail
@@ -39,14 +40,16 @@ for n in "${sizes[@]}"; do
   $batchai wait "$job" --store "$store" --quiet > /dev/null
   measure receive $batchai receive "$job" --out "$work/out-$n.csv" --store "$store" --quiet
   ours=$seconds; ours_mb=$megabytes
-  mapfile -t outputs < <(python3 - "$store/jobs/$job/manifest.json" "$work/emulator/files" <<'PY'
-import json, os, sys
-manifest, files = json.load(open(sys.argv[1])), sys.argv[2]
-for part in manifest["parts"]:
-    print(os.path.join(files, part["resultLocations"]["output_file_id"] + ".bin"))
+  mapfile -t ids < <(python3 - "$store/jobs/$job/manifest.json" <<'PY'
+import json, sys
+for part in json.load(open(sys.argv[1]))["parts"]:
+    print(part["resultLocations"]["output_file_id"])
 PY
 )
+  outputs=("${ids[@]/#/$work/emulator/files/}"); outputs=("${outputs[@]/%/.bin}")
   measure join-py python3 bench/baseline/join.py "$input" "$work/joined-$n.csv" "${outputs[@]}"
-  printf '| %s | receive | %.2f | %s | %.2f | %s | %.1fx |\n' "$n" "$ours" "$ours_mb" "$seconds" "$megabytes" "$(echo "$seconds / $ours" | bc -l)"
+  printf '| %s | receive (Python reads the files from disk) | %.2f | %s | %.2f | %s | %.1fx |\n' "$n" "$ours" "$ours_mb" "$seconds" "$megabytes" "$(echo "$seconds / $ours" | bc -l)"
+  measure join-py-download python3 bench/baseline/join.py "$input" "$work/joined-$n.csv" --download "$url" "${ids[@]}"
+  printf '| %s | receive (Python downloads them too) | %.2f | %s | %.2f | %s | %.1fx |\n' "$n" "$ours" "$ours_mb" "$seconds" "$megabytes" "$(echo "$seconds / $ours" | bc -l)"
   [ "$(wc -l < "$work/joined-$n.csv")" -gt 0 ] && rm -rf "$work/dry-$n" "$store" "$work"/requests-*.jsonl
 done
