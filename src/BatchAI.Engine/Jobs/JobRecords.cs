@@ -349,7 +349,7 @@ internal static class JobRecords
         var writers = temps.ToDictionary(p => p.Key, p => new StreamWriter(p.Value, append: false, new UTF8Encoding(false)));
         try
         {
-            foreach (var request in RequestFile.Read(ledger.RequestsPath))
+            foreach (var request in RequestFile.ReadRecords(ledger.RequestsPath))
             {
                 if (writers.TryGetValue(request.Part, out var writer))
                 {

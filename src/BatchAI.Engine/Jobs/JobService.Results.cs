@@ -59,7 +59,7 @@ public sealed partial class JobService
             using var errors = new ErrorLog(ledger, manifest, Clock.UtcNow);
             long joined = 0;
             long heldBack = 0;
-            foreach (var request in RequestFile.Read(ledger.RequestsPath))
+            foreach (var request in RequestFile.ReadRecords(ledger.RequestsPath))
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 if (parts.TryGetValue(request.Part, out var waiting) && waiting.Held)

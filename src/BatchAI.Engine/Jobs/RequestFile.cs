@@ -56,8 +56,16 @@ internal static class RequestFile
 
     public static void WriteValue(Utf8JsonWriter writer, object? value) => RecordValue.WriteJson(writer, value);
 
-    /// <summary>Streams the stored requests in input order.</summary>
-    public static IEnumerable<StoredRequest> Read(string path)
+    /// <summary>Streams the stored requests in input order, each whole (to send it again).</summary>
+    public static IEnumerable<StoredRequest> Read(string path) => Lines(path, withRequest: true).Cast<StoredRequest>();
+
+    /// <summary>
+    /// Streams the stored records in input order: id, part, schema and source record, what a join needs. The request's
+    /// prompt and settings are passed over unread (they are most of each line).
+    /// </summary>
+    public static IEnumerable<StoredRecord> ReadRecords(string path) => Lines(path, withRequest: false);
+
+    private static IEnumerable<StoredRecord> Lines(string path, bool withRequest)
     {
         // Lines are parsed from their UTF-8 bytes as read: no string is made of a whole line.
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
@@ -66,7 +74,7 @@ internal static class RequestFile
         {
             if (line.Bytes.Length > 0)
             {
-                yield return reader.Parse(line.Bytes);
+                yield return reader.Parse(line.Bytes, withRequest);
             }
         }
     }
@@ -81,7 +89,7 @@ internal static class RequestFile
         private readonly List<object?> _values = [];
         private ColumnSet? _columns;
 
-        public StoredRequest Parse(ReadOnlyMemory<byte> utf8)
+        public StoredRecord Parse(ReadOnlyMemory<byte> utf8, bool withRequest)
         {
             var reader = new Utf8JsonReader(utf8.Span);
             string? id = null, model = null, schema = null, prompt = null, system = null;
@@ -109,14 +117,25 @@ internal static class RequestFile
                     case "row": row = reader.GetInt64(); break;
                     case "line": line = reader.GetInt64(); break;
                     case "part": part = reader.GetInt32(); break;
-                    case "model": model = reader.GetString(); break;
                     case "schema": schema = reader.GetString(); break;
-                    case "prompt": prompt = reader.GetString(); break;
-                    case "system": system = reader.GetString(); break;
-                    case "maxTokens": maxTokens = reader.GetInt32(); break;
-                    case "temperature": temperature = reader.GetDouble(); break;
+                    case "model" when withRequest: model = reader.GetString(); break;
+                    case "prompt" when withRequest: prompt = reader.GetString(); break;
+                    case "system" when withRequest: system = reader.GetString(); break;
+                    case "maxTokens" when withRequest: maxTokens = reader.GetInt32(); break;
+                    case "temperature" when withRequest: temperature = reader.GetDouble(); break;
                     default: reader.Skip(); break;
                 }
+            }
+
+            if (!withRequest)
+            {
+                return new StoredRecord
+                {
+                    CustomId = id ?? throw Corrupt("id"),
+                    Part = part,
+                    SchemaId = schema,
+                    Source = source ?? throw Corrupt("source"),
+                };
             }
 
             return new StoredRequest
@@ -185,15 +204,21 @@ internal static class RequestFile
 }
 
 /// <summary>What receiving needs of a stored request: its id, part, schema and source record.</summary>
-internal sealed class StoredRequest
+internal class StoredRecord
 {
     public string CustomId { get; init; } = string.Empty;
 
     public int Part { get; init; }
 
-    public string Model { get; init; } = string.Empty;
-
     public string? SchemaId { get; init; }
+
+    public SourceRecord Source { get; init; } = null!;
+}
+
+/// <summary>A stored request whole: its record, and the request as it was made.</summary>
+internal sealed class StoredRequest : StoredRecord
+{
+    public string Model { get; init; } = string.Empty;
 
     public string Prompt { get; init; } = string.Empty;
 
@@ -202,8 +227,6 @@ internal sealed class StoredRequest
     public int? MaxOutputTokens { get; init; }
 
     public double? Temperature { get; init; }
-
-    public SourceRecord Source { get; init; } = null!;
 
     /// <summary>The request again, as it was made (its schema read back from the job's schemas folder).</summary>
     public BatchRequest ToRequest(Func<string, ResponseSchema> schema) =>

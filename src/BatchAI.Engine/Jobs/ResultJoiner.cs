@@ -9,7 +9,7 @@ namespace BatchAI.Jobs;
 /// </summary>
 internal static class ResultJoiner
 {
-    public static BatchResult Join(StoredRequest request, ResultLine? line, PartRecord? part)
+    public static BatchResult Join(StoredRecord request, ResultLine? line, PartRecord? part)
     {
         line ??= Missing(request.CustomId, part);
         var result = new BatchResult(request.Source, request.CustomId, line.Status)

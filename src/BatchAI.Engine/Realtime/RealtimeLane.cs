@@ -202,7 +202,7 @@ internal static class RealtimeLane
             line = AnswerCheck.ForSchemaText(schema.Json).Check(line, schema.Id, failedBefore: false);
         }
 
-        var stored = new StoredRequest { CustomId = request.CustomId, Source = request.Source, SchemaId = request.Schema?.Id, Model = request.Model };
+        var stored = new StoredRecord { CustomId = request.CustomId, Source = request.Source, SchemaId = request.Schema?.Id };
         return ResultJoiner.Join(stored, line, part: null);
     }
 }

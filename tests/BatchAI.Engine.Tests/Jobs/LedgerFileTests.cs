@@ -141,7 +141,14 @@ public sealed class LedgerFileTests : IDisposable
         Assert.Equal(("r-7", 3, "m", 7L, 9L), (stored.CustomId, stored.Part, stored.Model, stored.Source.RowNumber, stored.Source.LineNumber!.Value));
         Assert.Equal(new object?[] { "Zoë\r\n\"x\"", new JsonText("5"), new JsonText("1.50"), true, null }, stored.Source.Values);
         Assert.NotNull(stored.SchemaId);
+        Assert.Equal("p", stored.Prompt);
         Assert.Contains("Zoë", File.ReadAllText(path), StringComparison.Ordinal);
+
+        // What a join reads: the same record, the request itself passed over.
+        var record = Assert.Single(RequestFile.ReadRecords(path));
+        Assert.IsNotType<StoredRequest>(record);
+        Assert.Equal((stored.CustomId, stored.Part, stored.SchemaId), (record.CustomId, record.Part, record.SchemaId));
+        Assert.Equal(stored.Source.Values, record.Source.Values);
     }
 
     [Fact]
@@ -173,7 +180,7 @@ public sealed class LedgerFileTests : IDisposable
     [Fact]
     public void ARequestWithoutAResultIsAFailureThatSaysWhy()
     {
-        var request = new StoredRequest { CustomId = "r", Part = 1, Source = SourceRecord.FromPairs(1, [new("a", "1")]) };
+        var request = new StoredRecord { CustomId = "r", Part = 1, Source = SourceRecord.FromPairs(1, [new("a", "1")]) };
         var failedBatch = new PartRecord { Index = 1, BatchId = "batch_9", State = BatchState.Failed, Errors = ["too_many_tasks: too many"] };
         var completedBatch = new PartRecord { Index = 1, BatchId = "batch_9", State = BatchState.Completed };
         var neverSubmitted = new PartRecord { Index = 1, State = BatchState.Canceled };
@@ -200,7 +207,7 @@ public sealed class LedgerFileTests : IDisposable
     [InlineData("{}", "{}")]
     public void AnAnswerIsJsonOnlyWhenItParsesAsAnObjectOrArray(string text, string? json)
     {
-        var request = new StoredRequest { CustomId = "r", Part = 1, Source = SourceRecord.FromPairs(1, [new("a", "1")]) };
+        var request = new StoredRecord { CustomId = "r", Part = 1, Source = SourceRecord.FromPairs(1, [new("a", "1")]) };
 
         var result = ResultJoiner.Join(request, new ResultLine { CustomId = "r", Status = ResultStatus.Succeeded, Text = text }, null);
 
