@@ -73,8 +73,8 @@ internal static class ResultFile
     public static ResultLine Parse(string text) => Parse(new ReadOnlyMemory<byte>(System.Text.Encoding.UTF8.GetBytes(text)));
 
     /// <summary>
-    /// A line from its UTF-8 bytes (what the results file holds). Read token by token: a join parses a million of
-    /// these, and a document per line cost more than everything else the join does with it.
+    /// A line from its UTF-8 bytes (what the results file holds), read token by token rather than through a document
+    /// per line: a join reads a million of them.
     /// </summary>
     public static ResultLine Parse(ReadOnlyMemory<byte> utf8)
     {
