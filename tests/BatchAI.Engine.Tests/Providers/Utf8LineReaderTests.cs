@@ -27,6 +27,25 @@ public class Utf8LineReaderTests
         Assert.Equal(["{}"], await ReadAll("{}\n"u8.ToArray(), 10));
     }
 
+    [Fact]
+    public async Task ALineThatIsNotValidUtf8IsReadAsATextReaderWouldAndStillParses()
+    {
+        var good = Encoding.UTF8.GetBytes("{\"custom_id\":\"a\",\"response\":{\"status_code\":200,\"body\":{\"choices\":[{\"message\":{\"content\":\"bad XX byte\"}}]}}}\n");
+        var bad = (byte[])good.Clone();
+        var at = Array.IndexOf(bad, (byte)'X');
+        (bad[at], bad[at + 1]) = (0xC3, 0x28); // a lead byte without its continuation
+        var body = bad.Concat(good).ToArray();
+
+        var reader = new Utf8LineReader(new MemoryStream(body));
+        var first = await reader.ReadLineAsync(CancellationToken.None);
+        var repaired = BatchAI.Providers.OpenAI.OpenAIResultParser.Parse(first!.Value, "batch_1");
+        var second = await reader.ReadLineAsync(CancellationToken.None);
+
+        Assert.Equal("bad \uFFFD( byte", repaired.Text);
+        Assert.Equal("bad XX byte", BatchAI.Providers.OpenAI.OpenAIResultParser.Parse(second!.Value, "batch_1").Text);
+        Assert.Null(await reader.ReadLineAsync(CancellationToken.None));
+    }
+
     private static async Task<List<string>> ReadAll(byte[] body, int chunk)
     {
         var reader = new Utf8LineReader(new ChunkedStream(body, chunk));

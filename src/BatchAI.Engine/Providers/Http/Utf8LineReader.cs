@@ -1,14 +1,19 @@
+using System.Text;
+
 namespace BatchAI.Providers.Http;
 
 /// <summary>
 /// Reads a JSON-lines body line by line as UTF-8 bytes. A results file of a million lines is close to a gigabyte:
 /// reading it as text would decode every byte to UTF-16 only for the JSON parser to encode it back, and make a string
 /// per line. Each line handed out is a view of this reader's buffer, good until the next read. A UTF-8 byte order
-/// mark is skipped, a trailing CR dropped, and a last line without a line break still counts.
+/// mark is skipped, a trailing CR dropped, and a last line without a line break still counts. A line that is not
+/// valid UTF-8 is repaired as a text reader would read it (each bad sequence becomes U+FFFD), so that one bad byte
+/// costs one character, not the download: the JSON reader would otherwise fail on it only when the text is taken.
 /// </summary>
 internal sealed class Utf8LineReader(Stream stream)
 {
     private static readonly byte[] ByteOrderMark = [0xEF, 0xBB, 0xBF];
+    private static readonly UTF8Encoding Strict = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     private byte[] _buffer = new byte[1 << 16];
     private int _start;
@@ -72,6 +77,19 @@ internal sealed class Utf8LineReader(Stream stream)
             }
         }
 
-        return new ReadOnlyMemory<byte>(_buffer, start, length > 0 && _buffer[start + length - 1] == '\r' ? length - 1 : length);
+        if (length > 0 && _buffer[start + length - 1] == '\r')
+        {
+            length--;
+        }
+
+        try
+        {
+            Strict.GetCharCount(_buffer, start, length); // validates; a pass over bytes that are almost always ASCII
+            return new ReadOnlyMemory<byte>(_buffer, start, length);
+        }
+        catch (DecoderFallbackException)
+        {
+            return Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(_buffer, start, length));
+        }
     }
 }
