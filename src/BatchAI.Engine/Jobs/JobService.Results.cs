@@ -54,12 +54,10 @@ public sealed partial class JobService
 
             var counts = new long[4];
             var parts = manifest.Parts.ToDictionary(p => p.Index);
-            var index = ResultFile.Index(ledger.ResultsPath);
-            using var results = File.Exists(ledger.ResultsPath) ? new RandomAccessLines(ledger.ResultsPath) : null;
             using var errors = new ErrorLog(ledger, manifest, Clock.UtcNow);
             long joined = 0;
             long heldBack = 0;
-            foreach (var request in RequestFile.ReadRecords(ledger.RequestsPath))
+            foreach (var (request, stored) in Prefetch.Ahead(StoredResults(ledger), cancellationToken))
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 if (parts.TryGetValue(request.Part, out var waiting) && waiting.Held)
@@ -68,7 +66,7 @@ public sealed partial class JobService
                     continue;
                 }
 
-                var line = results is not null && index.TryGetValue(request.CustomId, out var offset) ? ResultFile.Parse(results.ReadBytesAt(offset)) : null;
+                var line = stored is null ? null : ResultFile.Parse(stored);
                 var result = ResultJoiner.Join(request, line, parts.TryGetValue(request.Part, out var part) ? part : null);
                 counts[(int)result.Status]++;
                 errors.Add(result);
@@ -100,6 +98,17 @@ public sealed partial class JobService
         finally
         {
             reporter.Progress(new ProgressReport(activity, "Done", 100, completed: true));
+        }
+    }
+
+    /// <summary>Each stored record in input order, with the bytes of its latest result line (null when it has none).</summary>
+    private static IEnumerable<(StoredRecord Record, byte[]? Result)> StoredResults(JobLedger ledger)
+    {
+        var index = ResultFile.Index(ledger.ResultsPath);
+        using var results = File.Exists(ledger.ResultsPath) ? new RandomAccessLines(ledger.ResultsPath) : null;
+        foreach (var record in RequestFile.ReadRecords(ledger.RequestsPath))
+        {
+            yield return (record, results is not null && index.TryGetValue(record.CustomId, out var offset) ? results.ReadBytesAt(offset).ToArray() : null);
         }
     }
 

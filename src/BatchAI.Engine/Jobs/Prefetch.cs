@@ -1,0 +1,83 @@
+using System.Collections.Concurrent;
+
+namespace BatchAI.Jobs;
+
+/// <summary>
+/// Runs the reading half of a long pass on a thread of its own, a bounded number of items ahead of the caller, so
+/// that reading the ledger overlaps with what is done with each item on a machine with more than one core. Items are
+/// handed over in chunks, because a hand-over per item costs more than the item. Memory stays bounded: the reader
+/// waits when it is a few chunks ahead.
+/// </summary>
+internal static class Prefetch
+{
+    private const int ChunkSize = 512;
+    private const int ChunksAhead = 4;
+
+    public static IEnumerable<T> Ahead<T>(IEnumerable<T> source, CancellationToken cancellationToken)
+    {
+        using var queue = new BlockingCollection<List<T>>(ChunksAhead);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var reader = Task.Run(
+            () =>
+            {
+                var chunk = new List<T>(ChunkSize);
+                try
+                {
+                    foreach (var item in source)
+                    {
+                        chunk.Add(item);
+                        if (chunk.Count == ChunkSize)
+                        {
+                            queue.Add(chunk, stop.Token);
+                            chunk = new List<T>(ChunkSize);
+                        }
+                    }
+                }
+                finally
+                {
+                    // What was read before the end (or before the source failed) is handed over, unless the caller is gone.
+                    try
+                    {
+                        if (chunk.Count > 0)
+                        {
+                            queue.Add(chunk, stop.Token);
+                        }
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        // The caller stopped: nobody to hand it to.
+                    }
+                    finally
+                    {
+                        queue.CompleteAdding();
+                    }
+                }
+            },
+            CancellationToken.None); // always started, so the queue is always completed
+        try
+        {
+            foreach (var chunk in queue.GetConsumingEnumerable(cancellationToken))
+            {
+                foreach (var item in chunk)
+                {
+                    yield return item;
+                }
+            }
+
+            reader.GetAwaiter().GetResult(); // the reader's failure, if it failed
+        }
+        finally
+        {
+            // The caller stopped early, failed or finished: stop the reader and wait until it has let go of its files.
+            stop.Cancel();
+            try
+            {
+                reader.Wait(CancellationToken.None);
+            }
+            catch (AggregateException)
+            {
+                // Already thrown above when it mattered; otherwise the caller's own exception is the one to see.
+            }
+        }
+    }
+}
