@@ -23,8 +23,7 @@ public class LedgerBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        _folder = Path.Combine(Path.GetTempPath(), "batchai-bench-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(_folder);
+        _folder = TicketFile.NewFolder();
         for (var i = 1; i <= Rows; i++)
         {
             _lines.Add(new ResultLine

@@ -30,8 +30,7 @@ public class PrepareBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        _folder = Path.Combine(Path.GetTempPath(), "batchai-bench-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(_folder);
+        _folder = TicketFile.NewFolder();
         _input = TicketFile.Write(_folder, Rows);
         _service = new JobService(new JobServiceOptions { Store = Path.Combine(_folder, "store"), EmulatorFactory = folder => new ProviderEmulator(new EmulatorOptions { StateDirectory = folder }) });
     }

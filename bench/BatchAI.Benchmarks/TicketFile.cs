@@ -6,6 +6,14 @@ namespace BatchAI.Benchmarks;
 /// <summary>A CSV of support tickets with quotes, commas, line breaks and non-ASCII text, written once per benchmark run.</summary>
 internal static class TicketFile
 {
+    /// <summary>A new folder for one benchmark run's files (the GlobalCleanup deletes it).</summary>
+    public static string NewFolder()
+    {
+        var folder = Path.Combine(Path.GetTempPath(), "batchai-bench-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(folder);
+        return folder;
+    }
+
     public static string Write(string folder, int rows)
     {
         var path = Path.Combine(folder, "tickets-" + rows.ToString(CultureInfo.InvariantCulture) + ".csv");

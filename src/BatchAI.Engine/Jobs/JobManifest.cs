@@ -184,6 +184,13 @@ internal static class LedgerJson
 
     public static readonly JsonWriterOptions WriterOptions = new() { Encoder = Encoder, SkipValidation = false };
 
+    /// <summary>
+    /// What reading a damaged line of a ledger file throws: not JSON, not UTF-8, a field of the wrong kind, or a field
+    /// missing (<see cref="InvalidDataException"/>, thrown by the readers themselves). The readers turn it into an
+    /// error that names the file and the line.
+    /// </summary>
+    public static bool IsDamage(Exception error) => error is JsonException or InvalidOperationException or FormatException or InvalidDataException;
+
     public static readonly JsonSerializerOptions Manifest = new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,

@@ -101,7 +101,10 @@ public sealed partial class JobService
         }
     }
 
-    /// <summary>Each stored record in input order, with the bytes of its latest result line (null when it has none).</summary>
+    /// <summary>
+    /// Each stored record in input order, with the bytes of its latest result line (null when it has none): a copy,
+    /// because the line is read on the prefetching thread and the reader's buffers are reused for the next one.
+    /// </summary>
     private static IEnumerable<(StoredRecord Record, byte[]? Result)> StoredResults(JobLedger ledger)
     {
         var index = ResultFile.Index(ledger.ResultsPath);

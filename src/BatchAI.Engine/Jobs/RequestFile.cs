@@ -70,12 +70,26 @@ internal static class RequestFile
         // Lines are parsed from their UTF-8 bytes as read: no string is made of a whole line.
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
         var reader = new StoredRequestReader();
+        var number = 0;
         foreach (var line in IO.LineFiles.View(stream, includeUnterminatedLast: true))
         {
-            if (line.Bytes.Length > 0)
+            number++;
+            if (line.Bytes.Length == 0)
             {
-                yield return reader.Parse(line.Bytes, withRequest);
+                continue;
             }
+
+            StoredRecord record;
+            try
+            {
+                record = reader.Parse(line.Bytes, withRequest);
+            }
+            catch (Exception error) when (LedgerJson.IsDamage(error))
+            {
+                throw new BatchAIException(ErrorKind.Protocol, "JobRequestsCorrupt", $"Line {number} of the job's requests file ({path}) is damaged: {error.Message}");
+            }
+
+            yield return record;
         }
     }
 
@@ -86,6 +100,9 @@ internal static class RequestFile
     /// </summary>
     private sealed class StoredRequestReader
     {
+        private static readonly string[] Names = ["id", "row", "line", "part", "schema", "model", "prompt", "system", "maxTokens", "temperature"];
+        private static readonly byte[][] NameBytes = Names.Select(System.Text.Encoding.UTF8.GetBytes).ToArray();
+
         private readonly List<object?> _values = [];
         private ColumnSet? _columns;
 
@@ -109,7 +126,7 @@ internal static class RequestFile
                     continue;
                 }
 
-                var name = reader.GetString();
+                var name = KnownName(ref reader);
                 reader.Read();
                 switch (name)
                 {
@@ -150,6 +167,23 @@ internal static class RequestFile
                 Temperature = temperature,
                 Source = source ?? throw Corrupt("source"),
             };
+        }
+
+        /// <summary>
+        /// The name of the property the reader is at when it is one this reader takes, as one of the constant strings
+        /// below (the switch above compares them); null for any other. No string is made per property per line.
+        /// </summary>
+        private static string? KnownName(ref Utf8JsonReader reader)
+        {
+            for (var i = 0; i < Names.Length; i++)
+            {
+                if (reader.ValueTextEquals(NameBytes[i]))
+                {
+                    return Names[i];
+                }
+            }
+
+            return null;
         }
 
         /// <summary>The source record; "source" is written after "row" and "line", so both are known here.</summary>
@@ -198,8 +232,7 @@ internal static class RequestFile
             return System.Text.Encoding.UTF8.GetString(line.Array!, line.Offset + start, (int)reader.BytesConsumed - start);
         }
 
-        private static BatchAIException Corrupt(string field) =>
-            new(ErrorKind.Protocol, "JobRequestsCorrupt", $"A line of the job's requests file has no {field}.");
+        private static InvalidDataException Corrupt(string field) => new($"it has no {field}.");
     }
 }
 

@@ -70,13 +70,23 @@ internal static class ResultFile
         writer.WriteEndObject();
     }
 
-    public static ResultLine Parse(string text) => Parse(new ReadOnlyMemory<byte>(System.Text.Encoding.UTF8.GetBytes(text)));
-
     /// <summary>
     /// A line from its UTF-8 bytes (what the results file holds), read token by token rather than through a document
     /// per line: a join reads a million of them.
     /// </summary>
     public static ResultLine Parse(ReadOnlyMemory<byte> utf8)
+    {
+        try
+        {
+            return Read(utf8);
+        }
+        catch (Exception error) when (LedgerJson.IsDamage(error))
+        {
+            throw new BatchAIException(ErrorKind.Protocol, "JobResultsCorrupt", $"A line of the job's results file is damaged: {error.Message}");
+        }
+    }
+
+    private static ResultLine Read(ReadOnlyMemory<byte> utf8)
     {
         var reader = new Utf8JsonReader(utf8.Span);
         string? id = null, text = null, errorCode = null, errorMessage = null, batch = null;
@@ -160,12 +170,23 @@ internal static class ResultFile
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
 
         // A last line without its newline was cut short by a crash mid-append: it is left out, and downloaded again.
+        var number = 0;
         foreach (var line in LineFiles.View(stream, includeUnterminatedLast: false))
         {
-            if (line.Bytes.Length > 0)
+            number++;
+            if (line.Bytes.Length == 0)
+            {
+                continue;
+            }
+
+            try
             {
                 var (id, value) = read(line.Bytes, line.Offset);
                 map.Set(id, value);
+            }
+            catch (Exception error) when (LedgerJson.IsDamage(error))
+            {
+                throw new BatchAIException(ErrorKind.Protocol, "JobResultsCorrupt", $"Line {number} of the job's results file ({path}) is damaged: {error.Message}");
             }
         }
 
@@ -248,5 +269,5 @@ internal static class ResultFile
         : reader.ValueTextEquals("Canceled"u8) ? ResultStatus.Canceled
         : throw Corrupt();
 
-    private static BatchAIException Corrupt() => new(ErrorKind.Protocol, "JobResultsCorrupt", "A line of the results file has no id or status.");
+    private static InvalidDataException Corrupt() => new("it has no id or a known status.");
 }

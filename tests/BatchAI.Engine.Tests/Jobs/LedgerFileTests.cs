@@ -23,7 +23,7 @@ public sealed class LedgerFileTests : IDisposable
         }
 
         using var lines = new RandomAccessLines(path);
-        var back = ResultFile.Parse(lines.ReadAt(0));
+        var back = ResultFile.Parse(lines.ReadBytesAt(0));
 
         Assert.Equal(("a", "Zoë \"quoted\"\nline", 1, 2, "b", "stop"), (back.CustomId, back.Text, back.InputTokens, back.OutputTokens, back.BatchId, back.Details["finish_reason"]));
     }
@@ -76,7 +76,7 @@ public sealed class LedgerFileTests : IDisposable
         using var lines = new RandomAccessLines(path);
 
         Assert.True(index.TryGetValue("a", out var offset));
-        Assert.Equal("second", ResultFile.Parse(lines.ReadAt(offset)).Text);
+        Assert.Equal("second", ResultFile.Parse(lines.ReadBytesAt(offset)).Text);
         Assert.Equal(2, index.Count);
     }
 
@@ -101,6 +101,59 @@ public sealed class LedgerFileTests : IDisposable
         Assert.Equal((ResultStatus.Succeeded, false), Outcome("b"));
         Assert.Equal((ResultStatus.Expired, true), Outcome("c"));
         Assert.Equal((ResultStatus.Failed, false), Outcome("d"));
+    }
+
+    [Theory]
+    [InlineData("{\"id\":\"b\",\"text\":\"no status\"}", "no id or a known status")]
+    [InlineData("{\"id\":\"b\",\"status\":\"Succ", null)] // complete line, broken JSON
+    [InlineData("{\"id\":\"b\",\"status\":\"Sleeping\"}", "no id or a known status")]
+    public void ADamagedLineOfTheResultsFileIsNamedByItsNumber(string damaged, string? reason)
+    {
+        var path = _dir.File("results.jsonl");
+        using (var appender = new ResultAppender(path))
+        {
+            appender.Append(Line("a"));
+        }
+
+        File.AppendAllText(path, damaged + "\n");
+
+        var error = Assert.Throws<BatchAIException>(() => ResultFile.Outcomes(path)); // the index reads only as far as the id
+
+        Assert.Equal("JobResultsCorrupt", error.ErrorId);
+        Assert.Contains("Line 2 of the job's results file", error.Message, StringComparison.Ordinal);
+        Assert.Contains(path, error.Message, StringComparison.Ordinal);
+        if (reason is not null)
+        {
+            Assert.Contains(reason, error.Message, StringComparison.Ordinal);
+        }
+
+        Assert.Equal("JobResultsCorrupt", Assert.Throws<BatchAIException>(() => ResultFile.Parse(System.Text.Encoding.UTF8.GetBytes(damaged))).ErrorId);
+    }
+
+    [Fact]
+    public void ADamagedLineOfTheRequestsFileIsNamedByItsNumberAndField()
+    {
+        string WithSecondLine(string name, string damaged)
+        {
+            var path = _dir.File(name);
+            using (var stream = File.Create(path))
+            using (var writer = new System.Text.Json.Utf8JsonWriter(stream, LedgerJson.WriterOptions))
+            {
+                RequestFile.Write(writer, new BatchRequest("r-1", SourceRecord.FromPairs(1, [new("a", "1")]), "p", "m"), part: 1);
+            }
+
+            File.AppendAllText(path, "\n" + damaged + "\n");
+            return path;
+        }
+
+        var missing = Assert.Throws<BatchAIException>(() => RequestFile.ReadRecords(WithSecondLine("missing.jsonl", "{\"row\":2,\"part\":1,\"model\":\"m\",\"source\":{}}")).ToList());
+        var wrongKind = Assert.Throws<BatchAIException>(() => RequestFile.Read(WithSecondLine("kind.jsonl", "{\"id\":\"r-2\",\"row\":\"two\"}")).ToList());
+        var broken = Assert.Throws<BatchAIException>(() => RequestFile.ReadRecords(WithSecondLine("broken.jsonl", "{\"id\":\"r-2\",")).ToList());
+
+        Assert.All([missing, wrongKind, broken], e => Assert.Equal("JobRequestsCorrupt", e.ErrorId));
+        Assert.All([missing, wrongKind, broken], e => Assert.Contains("Line 2 of the job's requests file", e.Message, StringComparison.Ordinal));
+        Assert.Contains("it has no id", missing.Message, StringComparison.Ordinal);
+        Assert.Contains("missing.jsonl", missing.Message, StringComparison.Ordinal);
     }
 
     [Fact]
