@@ -26,6 +26,9 @@ public enum ErrorKind
 
     /// <summary>The provider answered something this version does not understand.</summary>
     Protocol,
+
+    /// <summary>A program the user gave the job to run (its hook) failed or did not finish in time.</summary>
+    Hook,
 }
 
 /// <summary>

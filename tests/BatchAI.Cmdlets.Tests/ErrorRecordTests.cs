@@ -18,6 +18,7 @@ public class ErrorRecordTests
     [InlineData(ErrorKind.Unavailable, ErrorCategory.ResourceUnavailable)]
     [InlineData(ErrorKind.Conflict, ErrorCategory.InvalidOperation)]
     [InlineData(ErrorKind.Protocol, ErrorCategory.ProtocolError)]
+    [InlineData(ErrorKind.Hook, ErrorCategory.InvalidResult)]
     public void CategoriesFollowTheCause(ErrorKind kind, ErrorCategory category) => Assert.Equal(category, ErrorRecords.CategoryFor(kind));
 
     [Fact]

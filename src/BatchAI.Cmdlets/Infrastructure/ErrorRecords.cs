@@ -16,6 +16,7 @@ public static class ErrorRecords
         ErrorKind.Unavailable => ErrorCategory.ResourceUnavailable,
         ErrorKind.Conflict => ErrorCategory.InvalidOperation,
         ErrorKind.Protocol => ErrorCategory.ProtocolError,
+        ErrorKind.Hook => ErrorCategory.InvalidResult,
         _ => ErrorCategory.NotSpecified,
     };
 

@@ -40,6 +40,9 @@ public sealed class BatchJob
         Emulated = manifest.Emulator;
         DryRun = manifest.DryRun;
         ReceivedAt = manifest.ReceivedAt;
+        ExportedTo = manifest.ExportedTo;
+        ExportedAt = manifest.ExportedAt;
+        HookRanAt = manifest.HookRanAt;
         Records = manifest.Records;
         MaxAttempts = manifest.MaxAttempts;
         QueuedTokenLimit = manifest.QueuedTokenLimit;
@@ -113,6 +116,14 @@ public sealed class BatchJob
     public bool DryRun { get; }
 
     public DateTimeOffset? ReceivedAt { get; }
+
+    /// <summary>The results file a scheduled advance wrote once the job was final, and when.</summary>
+    public string? ExportedTo { get; }
+
+    public DateTimeOffset? ExportedAt { get; }
+
+    /// <summary>When the job's finished-hook ran to success (it runs once).</summary>
+    public DateTimeOffset? HookRanAt { get; }
 
     /// <summary>The job's folder in the store.</summary>
     public string Folder { get; }

@@ -75,6 +75,14 @@ internal sealed class JobManifest
 
     public DateTimeOffset? ReceivedAt { get; set; }
 
+    /// <summary>Where an advance last wrote the finished job's results (a full path), so the next one need not again.</summary>
+    public string? ExportedTo { get; set; }
+
+    public DateTimeOffset? ExportedAt { get; set; }
+
+    /// <summary>When the job's finished-hook last ran to success; it runs once per job.</summary>
+    public DateTimeOffset? HookRanAt { get; set; }
+
     public ProviderConnection Connection(string? apiKey) =>
         new() { Provider = Provider, BaseUrl = BaseUrl, ApiVersion = ApiVersion, UseEmulator = Emulator, ApiKey = apiKey };
 }
