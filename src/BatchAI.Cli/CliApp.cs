@@ -17,6 +17,7 @@ internal static class CliApp
             StatusCommands.Records(host),
             WaitCommand.Create(host),
             ReceiveCommand.Create(host),
+            AdvanceCommand.Create(host),
             StatusCommands.Cancel(host),
             RecoveryCommands.Resubmit(host),
             RecoveryCommands.Resume(host),

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using BatchAI.Cli.Infrastructure;
 using BatchAI.Cli.Tests.Support;
+using BatchAI.Jobs;
 
 namespace BatchAI.Cli.Tests;
 
@@ -319,7 +320,7 @@ public sealed class CliCommandTests : IDisposable
 
         var wait = await _cli.RunAsync("wait", id, "--timeout", "5");
 
-        Assert.Equal(ExitCodes.WaitTimedOut, wait.ExitCode);
+        Assert.Equal(ExitCodes.NotFinished, wait.ExitCode);
         Assert.Contains("Timed out after 5 s", wait.Error, StringComparison.Ordinal);
     }
 
@@ -331,9 +332,72 @@ public sealed class CliCommandTests : IDisposable
 
         var wait = await _cli.RunAsync("wait", id, "--timeout", "0", "--json");
 
-        Assert.Equal(ExitCodes.WaitTimedOut, wait.ExitCode);
+        Assert.Equal(ExitCodes.NotFinished, wait.ExitCode);
         Assert.True(JsonDocument.Parse(wait.Out).RootElement.GetProperty("timedOut").GetBoolean());
     }
+
+    [Fact]
+    public async Task AdvanceExitsWith3WhileTheJobRunsAndWritesNothing()
+    {
+        _cli.SetEnvironment(CliHost.ProcessingVariable, "3600");
+        var id = (await SubmitAsync()).LastLine;
+
+        var advance = await _cli.RunAsync("advance", id, "--out", _cli.File("out.csv"));
+
+        Assert.True(advance.ExitCode == ExitCodes.NotFinished, advance.ToString());
+        Assert.Contains($"Job {id} is still running", advance.Out, StringComparison.Ordinal);
+        Assert.False(File.Exists(_cli.File("out.csv")));
+    }
+
+    [Fact]
+    public async Task AdvanceOfAFinishedJobWritesTheResultsExits0AndRunsTheHookOnce()
+    {
+        var id = (await SubmitAsync("--name", "nightly", "--id-column", "ticket_id")).LastLine;
+        await _cli.RunAsync("wait", id);
+        var count = _cli.File("hook-ran.txt");
+        var hook = _cli.File(OperatingSystem.IsWindows() ? "hook.cmd" : "hook.sh");
+        File.WriteAllText(hook, OperatingSystem.IsWindows() ? $"@echo %BATCHAI_OUTCOME% %BATCHAI_SUCCEEDED%>> \"{count}\"\r\n" : $"echo \"$BATCHAI_OUTCOME $BATCHAI_SUCCEEDED\" >> \"{count}\"\n");
+
+        var first = await _cli.RunAsync("advance", "nightly", "--out", _cli.File("out.csv"), "--hook", hook, "--json");
+        var second = await _cli.RunAsync("advance", "nightly", "--out", _cli.File("out.csv"), "--hook", hook);
+
+        Assert.True(first.ExitCode == ExitCodes.Success, first.ToString());
+        var json = JsonDocument.Parse(first.Out).RootElement;
+        Assert.Equal(("Finished", 18, true, true), (json.GetProperty("outcome").GetString(), json.GetProperty("succeeded").GetInt32(), json.GetProperty("exported").GetBoolean(), json.GetProperty("hookRan").GetBoolean()));
+        Assert.Equal(18, RowsIn(_cli.File("out.csv")));
+        Assert.True(second.ExitCode == ExitCodes.Success, second.ToString());
+        Assert.Contains("already in", second.Out, StringComparison.Ordinal);
+        Assert.Equal(["finished 18"], File.ReadAllLines(count).Select(l => l.Trim()));
+    }
+
+    [Fact]
+    public async Task AdvanceResendsWhatIsRetryableAndExits4WhenOnlyPermanentFailuresAreLeft()
+    {
+        _cli.SetEnvironment("BATCHAI_EMULATOR_ERROR_RATE", "0.5");
+        _cli.SetEnvironment("BATCHAI_EMULATOR_SEED", "3");
+        var id = (await SubmitAsync()).LastLine;
+
+        var steps = new List<CliRun>();
+        do
+        {
+            await _cli.RunAsync("wait", id);
+            steps.Add(await _cli.RunAsync("advance", id, "--out", _cli.File("out.csv")));
+        }
+        while (steps[^1].ExitCode == ExitCodes.NotFinished && steps.Count < 8);
+
+        Assert.Contains(steps, s => s.ExitCode == ExitCodes.NotFinished && s.Out.Contains("sent again", StringComparison.Ordinal));
+        Assert.True(steps[^1].ExitCode == ExitCodes.FinishedWithFailures, steps[^1].ToString());
+        Assert.Contains("of 18 record(s) succeeded", steps[^1].Out, StringComparison.Ordinal);
+        Assert.Equal(18, RowsIn(_cli.File("out.csv")));
+    }
+
+    [Theory]
+    [InlineData(AdvanceOutcome.Finished, 0)]
+    [InlineData(AdvanceOutcome.FinishedWithFailures, 4)]
+    [InlineData(AdvanceOutcome.Running, 3)]
+    [InlineData(AdvanceOutcome.AwaitingRelease, 3)]
+    public void AdvanceExitCodesAreTheDocumentedOnes(AdvanceOutcome outcome, int code) =>
+        Assert.Equal(code, ExitCodes.For(outcome));
 
     [Fact]
     public async Task ReceivingAnUnfinishedJobFailsWithAnExplanation()
@@ -477,4 +541,10 @@ public sealed class CliCommandTests : IDisposable
     }
 
     public void Dispose() => _cli.Dispose();
+
+    private static int RowsIn(string path)
+    {
+        using var file = BatchAI.Requests.RecordFiles.Open(path);
+        return file.Read().Count();
+    }
 }

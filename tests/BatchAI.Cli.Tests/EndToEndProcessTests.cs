@@ -154,7 +154,7 @@ public sealed class EndToEndProcessTests : IDisposable
         var list = await BatchaiProcess.RunAsync(Patience, "list", "--store", store);
 
         Assert.True(submit.ExitCode == ExitCodes.Success, submit.ToString());
-        Assert.Equal(ExitCodes.WaitTimedOut, wait.ExitCode);
+        Assert.Equal(ExitCodes.NotFinished, wait.ExitCode);
         Assert.True(cancel.ExitCode == ExitCodes.Success, cancel.ToString());
         Assert.True(waitAfterCancel.ExitCode == ExitCodes.Success, waitAfterCancel.ToString());
         Assert.Equal("Canceled", JsonDocument.Parse(status.Out).RootElement.GetProperty("batches")[0].GetProperty("state").GetString());

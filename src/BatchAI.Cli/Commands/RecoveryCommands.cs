@@ -67,7 +67,7 @@ internal static class RecoveryCommands
             };
             if (parse.GetValue(margin) is { } text)
             {
-                options.Margin = Urgency.Durations.TryParse(text, out var span) && span is { } given ? given : throw BatchAIException.InvalidInput("DurationInvalid", $"--margin: '{text}' is not a duration such as 30m or 2h.");
+                options.Margin = CommonOptions.Duration(text, "--margin");
             }
 
             using var service = context.Service();

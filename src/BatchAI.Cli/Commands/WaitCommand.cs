@@ -42,7 +42,7 @@ internal static class WaitCommand
             if (outcome.TimedOut)
             {
                 host.Error.WriteLine(outcome.TimeoutMessage(options.Timeout!.Value));
-                return ExitCodes.WaitTimedOut;
+                return ExitCodes.NotFinished;
             }
 
             return ExitCodes.Success;

@@ -40,4 +40,8 @@ internal static class CommonOptions
     public static Option<bool> Json() => new("--json") { Description = "Write JSON to standard output instead of text." };
 
     public static Argument<string> Job() => new("job") { Description = "The job's id, or the name given at submit (the newest job of that name)." };
+
+    /// <summary>A duration option's value (<c>30s</c>, <c>10m</c>, <c>2h</c>), or a clear error naming the option.</summary>
+    public static TimeSpan Duration(string text, string option) =>
+        Urgency.Durations.TryParse(text, out var span) && span is { } given ? given : throw BatchAIException.InvalidInput("DurationInvalid", $"{option}: '{text}' is not a duration such as 30m or 2h.");
 }
