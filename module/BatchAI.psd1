@@ -23,6 +23,7 @@
         'Get-AIBatch'
         'Wait-AIBatch'
         'Receive-AIBatchResult'
+        'Update-AIBatch'
         'Stop-AIBatch'
         'Resume-AIBatch'
         'Get-AIBatchRecord'

@@ -15,7 +15,7 @@ public class CmdletContractTests
     public void TheModuleHasTheCmdletsOfThePipelineAndOfRecovery()
     {
         Assert.Equal(
-            ["Compare-AIBatchCost", "Get-AIBatch", "Get-AIBatchRecord", "Get-AIBatchReport", "Get-AIModelPrice", "Invoke-AIRequest", "New-BatchRequest", "Receive-AIBatchResult", "Resume-AIBatch", "Set-AIBatchSpendingCap", "Stop-AIBatch", "Submit-AIBatch", "Test-AIStepUrgency", "Wait-AIBatch"],
+            ["Compare-AIBatchCost", "Get-AIBatch", "Get-AIBatchRecord", "Get-AIBatchReport", "Get-AIModelPrice", "Invoke-AIRequest", "New-BatchRequest", "Receive-AIBatchResult", "Resume-AIBatch", "Set-AIBatchSpendingCap", "Stop-AIBatch", "Submit-AIBatch", "Test-AIStepUrgency", "Update-AIBatch", "Wait-AIBatch"],
             Metadata.CmdletTypes.Select(CmdletMetadata.CmdletName).Order());
     }
 
@@ -74,6 +74,7 @@ public class CmdletContractTests
     [InlineData("SetAIBatchSpendingCapCommand", true)]
     [InlineData("WaitAIBatchCommand", false)]
     [InlineData("ReceiveAIBatchResultCommand", false)]
+    [InlineData("UpdateAIBatchCommand", true)]
     public void WhatSpendsMoneyOrChangesStateSupportsShouldProcess(string className, bool expected)
     {
         var cmdlet = CmdletMetadata.Attribute(Cmdlet(className), "CmdletAttribute")!;
@@ -112,7 +113,7 @@ public class CmdletContractTests
     [Fact]
     public void JobCmdletsAddressJobsByIdFromThePipelineByPropertyName()
     {
-        foreach (var className in new[] { "GetAIBatchCommand", "WaitAIBatchCommand", "ReceiveAIBatchResultCommand", "StopAIBatchCommand", "ResumeAIBatchCommand", "SubmitAIBatchCommand", "GetAIBatchRecordCommand", "GetAIBatchReportCommand" })
+        foreach (var className in new[] { "GetAIBatchCommand", "WaitAIBatchCommand", "ReceiveAIBatchResultCommand", "StopAIBatchCommand", "ResumeAIBatchCommand", "SubmitAIBatchCommand", "GetAIBatchRecordCommand", "GetAIBatchReportCommand", "UpdateAIBatchCommand" })
         {
             var id = CmdletMetadata.Parameters(Cmdlet(className)).Single(p => p.Property.Name == "Id").Parameter;
             Assert.True(CmdletMetadata.Named<bool>(id, "ValueFromPipelineByPropertyName"), className);
@@ -217,5 +218,38 @@ public class CmdletContractTests
 
         Assert.Equal("BatchAI.Infrastructure.ModelCompleter", type.FullName);
         Assert.Contains(type.GetInterfaces(), i => i.FullName == "System.Management.Automation.IArgumentCompleter");
+    }
+
+    [Fact]
+    public void EveryJobModelAndProviderArgumentTabCompletes()
+    {
+        var checkedParameters = new List<string>();
+        foreach (var type in Metadata.CmdletTypes)
+        {
+            foreach (var property in CmdletMetadata.Parameters(type).Select(p => p.Property).Distinct())
+            {
+                var expected = property.Name switch
+                {
+                    "Id" when type.BaseType?.Name == "JobCmdlet" || type.Name == "CompareAIBatchCostCommand" => "BatchAI.Infrastructure.JobCompleter",
+                    "Model" => "BatchAI.Infrastructure.ModelCompleter",
+                    // An enum or a ValidateSet completes without help; a free string needs the completer.
+                    "Provider" when property.PropertyType.FullName == "System.String" && !CmdletMetadata.Attributes(property, "ValidateSetAttribute").Any() => "BatchAI.Infrastructure.ProviderCompleter",
+                    _ => null,
+                };
+                if (expected is null)
+                {
+                    continue;
+                }
+
+                var completer = Assert.Single(CmdletMetadata.Attributes(property, "ArgumentCompleterAttribute"));
+                Assert.Equal(expected, ((Type)completer.ConstructorArguments[0].Value!).FullName);
+                checkedParameters.Add(type.Name + "." + property.Name);
+            }
+        }
+
+        Assert.Contains("UpdateAIBatchCommand.Id", checkedParameters);
+        Assert.Contains("GetAIBatchCommand.Id", checkedParameters);
+        Assert.Contains("NewBatchRequestCommand.Model", checkedParameters);
+        Assert.Contains("TestAIStepUrgencyCommand.Provider", checkedParameters);
     }
 }

@@ -18,10 +18,5 @@ internal static class ExitCodes
     public static int For(BatchAIException error) => error.Kind == ErrorKind.InvalidInput ? InvalidInput : Failure;
 
     /// <summary>What a scheduler learns from an advance: 0 finished, 3 not yet (running, or a pilot awaiting release), 4 finished with failures.</summary>
-    public static int For(AdvanceOutcome outcome) => outcome switch
-    {
-        AdvanceOutcome.Finished => Success,
-        AdvanceOutcome.FinishedWithFailures => FinishedWithFailures,
-        _ => NotFinished,
-    };
+    public static int For(AdvanceOutcome outcome) => AdvanceResult.ExitCodeFor(outcome);
 }

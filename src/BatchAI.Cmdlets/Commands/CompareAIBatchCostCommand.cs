@@ -55,6 +55,7 @@ public sealed class CompareAIBatchCostCommand : JobCmdlet
     /// <summary>A finished job (id or name, or piped from Get-AIBatch) whose actual usage to price.</summary>
     [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true, ParameterSetName = JobSet)]
     [Alias("JobId")]
+    [ArgumentCompleter(typeof(JobCompleter))]
     public string Id { get; set; } = string.Empty;
 
     /// <summary>With requests: count their input tokens with the provider's own count-tokens endpoint (one call each) instead of offline.</summary>

@@ -16,6 +16,7 @@ public sealed class GetAIBatchCommand : JobCmdlet
     [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [Alias("JobId")]
     [SupportsWildcards]
+    [ArgumentCompleter(typeof(JobCompleter))]
     public string[]? Id { get; set; }
 
     /// <summary>Show what the store last recorded, without asking the provider.</summary>

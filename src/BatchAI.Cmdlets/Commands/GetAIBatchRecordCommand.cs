@@ -17,6 +17,7 @@ public sealed class GetAIBatchRecordCommand : JobCmdlet
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [Alias("JobId")]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(JobCompleter))]
     public string[] Id { get; set; } = [];
 
     /// <summary>Only records in these states.</summary>

@@ -16,6 +16,7 @@ public sealed class GetAIBatchReportCommand : JobCmdlet
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [Alias("JobId")]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(JobCompleter))]
     public string[] Id { get; set; } = [];
 
     /// <summary>A JSON price file that overrides or extends the shipped price table.</summary>

@@ -19,6 +19,7 @@ public sealed class ReceiveAIBatchResultCommand : JobCmdlet
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [Alias("JobId")]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(JobCompleter))]
     public string[] Id { get; set; } = [];
 
     /// <summary>Write BatchResult objects instead of rows.</summary>

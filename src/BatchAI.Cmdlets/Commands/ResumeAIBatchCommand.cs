@@ -19,6 +19,7 @@ public sealed class ResumeAIBatchCommand : JobCmdlet
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [Alias("JobId")]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(JobCompleter))]
     public string[] Id { get; set; } = [];
 
     /// <summary>Near the job's deadline: cancel its running batches and run every record not yet answered in real time (full price).</summary>

@@ -15,6 +15,7 @@ public sealed class StopAIBatchCommand : JobCmdlet
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [Alias("JobId")]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(JobCompleter))]
     public string[] Id { get; set; } = [];
 
     /// <summary>Write the job after the cancel request.</summary>

@@ -93,6 +93,7 @@ public sealed class SubmitAIBatchCommand : JobCmdlet
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = RetrySet)]
     [Alias("JobId")]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(JobCompleter))]
     public string[] Id { get; set; } = [];
 
     /// <summary>With -Retry: how many times a record may be sent in all, the first included (default: the job's, 5 unless changed).</summary>

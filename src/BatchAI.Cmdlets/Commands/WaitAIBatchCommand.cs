@@ -20,6 +20,7 @@ public sealed class WaitAIBatchCommand : JobCmdlet
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [Alias("JobId")]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(JobCompleter))]
     public string[] Id { get; set; } = [];
 
     /// <summary>Seconds to wait at most; -1 (the default) waits until the jobs finish.</summary>

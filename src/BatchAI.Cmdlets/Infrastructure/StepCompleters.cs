@@ -23,3 +23,20 @@ public sealed class ProviderCompleter : IArgumentCompleter
             .Where(p => p.StartsWith((wordToComplete ?? string.Empty).Trim('\'', '"'), StringComparison.OrdinalIgnoreCase))
             .Select(p => new CompletionResult(p, p, CompletionResultType.ParameterValue, p));
 }
+
+/// <summary>
+/// Completes a job argument from the store (the command's -Store when bound, else the default): names first, then
+/// ids, newest first, each with its state as the tooltip. A name with spaces or quotes comes back quoted.
+/// </summary>
+public sealed class JobCompleter : IArgumentCompleter
+{
+    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters)
+    {
+        var bound = fakeBoundParameters is not null && fakeBoundParameters.Contains("Store") ? fakeBoundParameters["Store"] : null;
+        var store = (bound is PSObject wrapped ? wrapped.BaseObject : bound)?.ToString();
+        using var service = new Jobs.JobService(new Jobs.JobServiceOptions { Store = string.IsNullOrEmpty(store) ? null : store });
+        return service.Completions((wordToComplete ?? string.Empty).Trim('\'', '"'))
+            .Select(c => new CompletionResult(Hosting.Formatting.QuoteArgument(c.Text), c.Text, CompletionResultType.ParameterValue, c.Description))
+            .ToList();
+    }
+}

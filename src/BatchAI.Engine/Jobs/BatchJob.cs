@@ -189,3 +189,11 @@ public sealed class ProviderBatch
 
     public override string ToString() => (BatchId ?? "(not submitted)") + " " + State;
 }
+
+/// <summary>One offer of tab completion for a job argument: the text to insert and what it is.</summary>
+public sealed class JobCompletion(string text, string description)
+{
+    public string Text { get; } = text;
+
+    public string Description { get; } = description;
+}

@@ -21,7 +21,10 @@ public enum AdvanceOutcome
 /// <summary>What <see cref="JobService.AdvanceAsync"/> does once the job is final.</summary>
 public sealed class AdvanceOptions
 {
-    /// <summary>The results file (.csv, .tsv or .jsonl) written when the job is final. Required.</summary>
+    /// <summary>
+    /// The results file (.csv, .tsv or .jsonl) written when the job is final. Required. <c>{job}</c> in it stands for
+    /// the job's id, so one path serves several jobs.
+    /// </summary>
     public string? OutputPath { get; set; }
 
     /// <summary>
@@ -75,6 +78,17 @@ public sealed class AdvanceResult
 
     /// <summary>Whether this step ran the hook (it runs once per job, after the results are written).</summary>
     public bool HookRan { get; init; }
+
+    /// <summary>What <c>batchai advance</c> exits with, for a scheduled script to pass on: <c>exit $step.ExitCode</c>.</summary>
+    public int ExitCode => ExitCodeFor(Outcome);
+
+    /// <summary>0 finished, 3 not finished yet (running, or a pilot awaiting release), 4 finished with failures.</summary>
+    public static int ExitCodeFor(AdvanceOutcome outcome) => outcome switch
+    {
+        AdvanceOutcome.Finished => 0,
+        AdvanceOutcome.FinishedWithFailures => 4,
+        _ => 3,
+    };
 
     public override string ToString() => Outcome switch
     {

@@ -62,7 +62,8 @@ public sealed partial class JobService
             return new AdvanceResult(job, AdvanceOutcome.Running) { Resubmitted = resubmitted };
         }
 
-        var result = await ExportAsync(ledger, Path.GetFullPath(outputPath), apiKey, reporter, cancellationToken).ConfigureAwait(false);
+        var path = Path.GetFullPath(outputPath.Replace("{job}", manifest.Id));
+        var result = await ExportAsync(ledger, path, apiKey, reporter, cancellationToken).ConfigureAwait(false);
         if (options.HookPath is { } script && ledger.Load().HookRanAt is null)
         {
             await JobHook.RunAsync(Path.GetFullPath(script), JobHook.Variables(result), options.HookTimeout, reporter, cancellationToken).ConfigureAwait(false);

@@ -144,6 +144,22 @@ public sealed partial class JobService : IDisposable
     }
 
     /// <summary>
+    /// What tab completion offers for a job argument starting with <paramref name="prefix"/>: each job's name (once,
+    /// for the newest job of that name, which is what a name resolves to) and id, newest first, matched ignoring case.
+    /// </summary>
+    public IReadOnlyList<JobCompletion> Completions(string? prefix)
+    {
+        prefix ??= string.Empty;
+        bool Starts(string? text) => text is not null && text.StartsWith(prefix, StringComparison.OrdinalIgnoreCase);
+        var jobs = List();
+        var names = jobs.Where(j => Starts(j.Name)).GroupBy(j => j.Name!, StringComparer.Ordinal).Select(g => new JobCompletion(g.Key, Describe(g.First())));
+        var ids = jobs.Where(j => Starts(j.Id)).Select(j => new JobCompletion(j.Id, Describe(j)));
+        return names.Concat(ids).ToList();
+
+        static string Describe(BatchJob job) => string.Format(CultureInfo.InvariantCulture, "{0}{1} · {2} · {3:N0} request(s) · created {4:yyyy-MM-dd HH:mm}", job.Id, job.Name is null ? string.Empty : " (" + job.Name + ")", job.State, job.RequestCount, job.CreatedAt);
+    }
+
+    /// <summary>
     /// The jobs whose id or name matches any of <paramref name="patterns"/> (PowerShell wildcards), newest first, as
     /// the ledger knows them; every job when there are no patterns.
     /// </summary>

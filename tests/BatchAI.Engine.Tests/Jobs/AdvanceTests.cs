@@ -42,6 +42,20 @@ public sealed class AdvanceTests : IDisposable
     }
 
     [Fact]
+    public async Task OnePathServesSeveralJobsThroughTheJobPlaceholder()
+    {
+        var first = await _harness.SubmitAsync([EngineHarness.Request(1)]);
+        var second = await _harness.SubmitAsync([EngineHarness.Request(1), EngineHarness.Request(2)]);
+        _harness.Clock.Advance(TimeSpan.FromMinutes(1));
+
+        var results = new[] { await AdvanceAsync(first.Id, _harness.Temp("out-{job}.csv")), await AdvanceAsync(second.Id, _harness.Temp("out-{job}.csv")) };
+
+        Assert.Equal([_harness.Temp($"out-{first.Id}.csv"), _harness.Temp($"out-{second.Id}.csv")], results.Select(r => r.OutputPath));
+        Assert.Equal([2, 3], results.Select(r => File.ReadAllLines(r.OutputPath!).Length));
+        Assert.Equal([0, 0], results.Select(r => r.ExitCode));
+    }
+
+    [Fact]
     public async Task RetryableRecordsGoAgainAndTheJobFinishesWithFailuresWhenOnlyPermanentOnesAreLeft()
     {
         _harness.Faults = o => { o.ErrorRate = 0.2; o.ExpireRate = 0.3; o.Seed = 7; };
