@@ -56,9 +56,12 @@ AfterAll {
 }
 
 Describe 'The BatchAI module' {
-    It 'exports the cmdlets of the batch pipeline and of recovery' {
+    It 'exports the cmdlets of the batch pipeline, of recovery, of scheduling and of costs' {
         $names = @(Get-Command -Module BatchAI | Sort-Object -Property Name | ForEach-Object { $_.Name })
-        $names | Should -Be @('Get-AIBatch', 'New-BatchRequest', 'Receive-AIBatchResult', 'Resume-AIBatch', 'Stop-AIBatch', 'Submit-AIBatch', 'Wait-AIBatch')
+        $names | Should -Be @(
+            'Compare-AIBatchCost', 'Get-AIBatch', 'Get-AIBatchRecord', 'Get-AIBatchReport', 'Get-AIModelPrice',
+            'Invoke-AIRequest', 'New-BatchRequest', 'Receive-AIBatchResult', 'Resume-AIBatch', 'Set-AIBatchSpendingCap',
+            'Stop-AIBatch', 'Submit-AIBatch', 'Test-AIStepUrgency', 'Update-AIBatch', 'Wait-AIBatch')
     }
 }
 
@@ -252,6 +255,96 @@ Describe 'Wait-AIBatch' {
         $job = New-SlowJob -Store $store
 
         $job | Wait-AIBatch -Store $store -TimeoutSec 0 -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+    }
+}
+
+Describe 'Update-AIBatch' {
+    It 'says a running job is running, exit code 3, and writes nothing' {
+        $store = New-TestStore
+        $job = New-SlowJob -Store $store
+        $out = Join-Path -Path $TestDrive -ChildPath 'running.csv'
+
+        $step = $job | Update-AIBatch -OutFile $out -Store $store -Confirm:$false
+
+        $step.Outcome | Should -Be 'Running'
+        $step.ExitCode | Should -Be 3
+        Test-Path -LiteralPath $out | Should -BeFalse
+    }
+
+    It 'writes the results of a finished job once, runs the hook once, and ends with exit code 0' {
+        $store = New-TestStore
+        $job = Import-Csv -Path $script:Tickets -Encoding UTF8 |
+            New-BatchRequest -Prompt 'Triage: {subject}' -Model 'gpt-4o-mini' -IdColumn 'ticket_id' |
+            Submit-AIBatch -Emulator -Name 'nightly' -Store $store -Confirm:$false |
+            Wait-AIBatch -Store $store
+        $out = Join-Path -Path $TestDrive -ChildPath 'nightly-{job}.csv'
+        $ran = Join-Path -Path $TestDrive -ChildPath 'hook-ran.txt'
+        $hook = Join-Path -Path $TestDrive -ChildPath 'hook.ps1'
+        Set-Content -LiteralPath $hook -Value "Add-Content -LiteralPath '$ran' -Value `"`$env:BATCHAI_OUTCOME `$env:BATCHAI_SUCCEEDED`""
+
+        $first = Update-AIBatch -Id 'nightly' -OutFile $out -Hook $hook -Store $store -Confirm:$false
+        $second = Update-AIBatch -Id 'nightly' -OutFile $out -Hook $hook -Store $store -Confirm:$false
+
+        $first.Outcome | Should -Be 'Finished'
+        $first.ExitCode | Should -Be 0
+        $first.Exported | Should -BeTrue
+        $first.HookRan | Should -BeTrue
+        $first.OutputPath | Should -Be (Join-Path -Path $TestDrive -ChildPath "nightly-$($job.Id).csv")
+        @(Import-Csv -Path $first.OutputPath).Count | Should -Be 18
+        $second.Exported | Should -BeFalse
+        $second.HookRan | Should -BeFalse
+        @(Get-Content -LiteralPath $ran) | Should -Be @('finished 18')
+    }
+
+    It 'does nothing under -WhatIf' {
+        $store = New-TestStore
+        $job = New-ReceivedJob -Store $store
+        $out = Join-Path -Path $TestDrive -ChildPath 'whatif.csv'
+
+        $job | Update-AIBatch -OutFile $out -Store $store -WhatIf | Should -BeNullOrEmpty
+
+        Test-Path -LiteralPath $out | Should -BeFalse
+    }
+
+    It 'writes an error with the hook''s id when the hook fails, and runs it again next time' {
+        $store = New-TestStore
+        $job = New-ReceivedJob -Store $store
+        $marker = Join-Path -Path $TestDrive -ChildPath 'second-time'
+        $hook = Join-Path -Path $TestDrive -ChildPath 'flaky.ps1'
+        Set-Content -LiteralPath $hook -Value "if (Test-Path -LiteralPath '$marker') { exit 0 }; New-Item -ItemType File -Path '$marker' | Out-Null; exit 3"
+        $out = Join-Path -Path $TestDrive -ChildPath 'flaky.csv'
+
+        $job | Update-AIBatch -OutFile $out -Hook $hook -Store $store -Confirm:$false -ErrorVariable hookErrors -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        $retried = $job | Update-AIBatch -OutFile $out -Hook $hook -Store $store -Confirm:$false
+
+        $hookErrors[0].FullyQualifiedErrorId | Should -BeLike 'JobHookFailed*'
+        $hookErrors[0].CategoryInfo.Category | Should -Be 'InvalidResult'
+        $retried.HookRan | Should -BeTrue
+    }
+}
+
+Describe 'Tab completion' {
+    BeforeAll {
+        $script:CompletionStore = New-TestStore
+        $script:Completed = New-SlowJob -Store $script:CompletionStore -Name 'nightly-leads'
+    }
+
+    It 'completes job names and ids from the store given with -Store' {
+        $line = "Get-AIBatch -Store '$($script:CompletionStore)' -Id night"
+        $names = (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches | ForEach-Object { $_.CompletionText }
+
+        $names | Should -Contain 'nightly-leads'
+
+        $line = "Update-AIBatch -Store '$($script:CompletionStore)' -Id job-"
+        (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Contain $script:Completed.Id
+    }
+
+    It 'completes model names for the provider given' {
+        $line = 'New-BatchRequest -Prompt x -Model claude'
+        $models = (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches | ForEach-Object { $_.CompletionText }
+
+        $models | Should -Not -BeNullOrEmpty
+        $models | ForEach-Object { $_ | Should -BeLike 'claude*' }
     }
 }
 
