@@ -15,7 +15,7 @@ namespace BatchAI.Cli.Tests;
 /// </summary>
 public class ContractCheckTests
 {
-    private static readonly string Contract = Path.Combine(RepositoryRoot(), "tests", "contract");
+    private static readonly string Contract = Path.Combine(Repository.Root, "tests", "contract");
 
     /// <summary>Each official npm client gets the base URL in its own SDK's form: OpenAI's ends in /v1, the others are the origin.</summary>
     [Theory]
@@ -60,7 +60,7 @@ public class ContractCheckTests
     [Fact]
     public async Task EveryPowerShellFileParses()
     {
-        var (exit, output) = await NodeAsync("check-powershell-syntax.mjs", RepositoryRoot());
+        var (exit, output) = await NodeAsync("check-powershell-syntax.mjs", Repository.Root);
 
         Assert.True(exit == 0, output);
         Assert.Contains(" 0 syntax error(s)", output, StringComparison.Ordinal);
@@ -97,18 +97,5 @@ public class ContractCheckTests
 
             return await base.SendAsync(request, cancellationToken);
         }
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "BatchAI.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("BatchAI.sln not found above " + AppContext.BaseDirectory);
     }
 }
