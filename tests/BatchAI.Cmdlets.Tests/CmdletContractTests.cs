@@ -72,7 +72,7 @@ public class CmdletContractTests
     [InlineData("InvokeAIRequestCommand", true)]
     [InlineData("GetAIBatchReportCommand", false)]
     [InlineData("SetAIBatchSpendingCapCommand", true)]
-    [InlineData("WaitAIBatchCommand", false)]
+    [InlineData("WaitAIBatchCommand", true)] // it submits batches waiting for room in the queue
     [InlineData("ReceiveAIBatchResultCommand", false)]
     [InlineData("UpdateAIBatchCommand", true)]
     public void WhatSpendsMoneyOrChangesStateSupportsShouldProcess(string className, bool expected)

@@ -250,6 +250,13 @@ Describe 'Wait-AIBatch' {
         $waitErrors[0].CategoryInfo.Category | Should -Be 'OperationTimeout'
     }
 
+    It 'waits for nothing and submits nothing under -WhatIf' {
+        $store = New-TestStore
+        $job = New-SlowJob -Store $store
+
+        $job | Wait-AIBatch -Store $store -WhatIf | Should -BeNullOrEmpty
+    }
+
     It 'takes TimeoutSec like Wait-Job' {
         $store = New-TestStore
         $job = New-SlowJob -Store $store

@@ -8,9 +8,10 @@ namespace BatchAI.Commands;
 /// <para type="synopsis">Waits until batch jobs finish, checking at growing intervals, with one progress bar.</para>
 /// <para type="description">Like Wait-Job: returns the jobs that finished; with -Timeout, each job still unfinished
 /// gets a non-terminating error. -Any returns as soon as any one batch is final. Batches waiting for room in the
-/// provider's queue (see Submit-AIBatch -MaxQueuedTokens) are submitted as earlier ones finish.</para>
+/// provider's queue (see Submit-AIBatch -MaxQueuedTokens) are submitted as earlier ones finish, which is why it takes
+/// -WhatIf and -Confirm (at a low impact: it does not ask unless told to).</para>
 /// </summary>
-[Cmdlet(VerbsLifecycle.Wait, "AIBatch")]
+[Cmdlet(VerbsLifecycle.Wait, "AIBatch", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
 [OutputType(typeof(BatchJob))]
 public sealed class WaitAIBatchCommand : JobCmdlet
 {
@@ -37,8 +38,14 @@ public sealed class WaitAIBatchCommand : JobCmdlet
 
     protected override void EndProcessing()
     {
+        var ids = _ids.Where(id => ShouldProcess(id, "Wait for the job, submitting its batches that wait for room in the provider's queue as earlier ones finish")).ToList();
+        if (ids.Count == 0)
+        {
+            return;
+        }
+
         var options = new WaitOptions { Any = Any, Timeout = Timeout < 0 ? null : TimeSpan.FromSeconds(Timeout) };
-        var outcomes = RunEngine(bridge => Service.WaitAsync(_ids, options, PlainApiKey(), bridge, StopToken));
+        var outcomes = RunEngine(bridge => Service.WaitAsync(ids, options, PlainApiKey(), bridge, StopToken));
         foreach (var outcome in outcomes)
         {
             if (!outcome.TimedOut)
