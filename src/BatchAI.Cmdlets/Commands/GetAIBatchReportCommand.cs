@@ -7,6 +7,9 @@ namespace BatchAI.Commands;
 
 /// <summary>
 /// <para type="synopsis">Reports what a batch job did, from the job store: wall time, cost at batch rates against a real-time loop, failures by cause, resubmissions, what is outstanding.</para>
+/// <para type="description">Everything comes from the job store, so a report costs no call to the provider and works
+/// for jobs long finished. The batch cost is priced from the tokens the provider reported, at the model's batch rates
+/// (Get-AIModelPrice, or -PriceFile), beside what the same requests would have cost in real time.</para>
 /// </summary>
 [Cmdlet(VerbsCommon.Get, "AIBatchReport")]
 [OutputType(typeof(JobReport))]

@@ -6,6 +6,10 @@ namespace BatchAI.Commands;
 
 /// <summary>
 /// <para type="synopsis">Cancels batch jobs. Requests already answered are kept and can still be received.</para>
+/// <para type="description">Asks the provider to cancel every unfinished batch of each job; batches not submitted yet
+/// never will be. Cancellation takes a while at the provider: the job shows Canceling until every batch has ended.
+/// What was answered before stays receivable; the rest comes back Canceled, and a canceled job is not sent again by
+/// Update-AIBatch.</para>
 /// </summary>
 [Cmdlet(VerbsLifecycle.Stop, "AIBatch", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(BatchJob))]
