@@ -64,7 +64,8 @@ public sealed class CompareAIBatchCostCommand : JobCmdlet
 
     /// <summary>With -CountWithProvider: the provider to ask (with -Emulator, the provider it plays).</summary>
     [Parameter(ParameterSetName = RequestsSet)]
-    public Providers.ProviderKind Provider { get; set; } = Providers.ProviderKind.OpenAI;
+    [ValidateSet("OpenAI", "Anthropic", "Gemini", "AzureOpenAI", IgnoreCase = true)]
+    public string Provider { get; set; } = "OpenAI";
 
     /// <summary>With -CountWithProvider: the provider's base URL, as for Submit-AIBatch.</summary>
     [Parameter(ParameterSetName = RequestsSet)]
@@ -104,6 +105,9 @@ public sealed class CompareAIBatchCostCommand : JobCmdlet
     /// <summary>Output price per million tokens, by hand (with -InputPrice).</summary>
     [Parameter]
     public decimal OutputPrice { get; set; }
+
+    /// <summary>The provider named by -Provider (a string, not the engine's enum: see DependencyIsolation).</summary>
+    private Providers.ProviderKind ProviderKind => Providers.ProviderNames.Parse(Provider);
 
     protected override void BeginProcessing()
     {
@@ -166,7 +170,7 @@ public sealed class CompareAIBatchCostCommand : JobCmdlet
 
         if (CountWithProvider && _requests.Count > 0)
         {
-            var connection = new Providers.ProviderConnection { Provider = Provider, BaseUrl = BaseUrl, UseEmulator = Emulator.IsPresent, ApiKey = PlainApiKey() };
+            var connection = new Providers.ProviderConnection { Provider = ProviderKind, BaseUrl = BaseUrl, UseEmulator = Emulator.IsPresent, ApiKey = PlainApiKey() };
             var counted = RunEngine(bridge => Service.CountTokensAsync(connection, _requests, bridge, StopToken));
             for (var i = 0; i < _requests.Count; i++)
             {

@@ -30,7 +30,8 @@ public sealed class InvokeAIRequestCommand : JobCmdlet
     /// <summary>The provider whose synchronous API answers (with -Emulator: the provider it plays).</summary>
     [Parameter(ParameterSetName = ProviderSet)]
     [Parameter(ParameterSetName = EmulatorSet)]
-    public ProviderKind Provider { get; set; } = ProviderKind.OpenAI;
+    [ValidateSet("OpenAI", "Anthropic", "Gemini", "AzureOpenAI", IgnoreCase = true)]
+    public string Provider { get; set; } = "OpenAI";
 
     /// <summary>The provider's base URL as its SDK takes it (see Submit-AIBatch).</summary>
     [Parameter(ParameterSetName = ProviderSet)]
@@ -63,6 +64,9 @@ public sealed class InvokeAIRequestCommand : JobCmdlet
     [Parameter]
     public SwitchParameter AsBatchResult { get; set; }
 
+    /// <summary>The provider named by -Provider (a string, not the engine's enum: see DependencyIsolation).</summary>
+    private Providers.ProviderKind ProviderKind => Providers.ProviderNames.Parse(Provider);
+
     protected override void ProcessRecord() => _requests.AddRange(Request);
 
     protected override void EndProcessing()
@@ -72,7 +76,7 @@ public sealed class InvokeAIRequestCommand : JobCmdlet
             return;
         }
 
-        var connection = new ProviderConnection { Provider = Provider, BaseUrl = BaseUrl, ApiVersion = ApiVersion, UseEmulator = Emulator.IsPresent, ApiKey = PlainApiKey() };
+        var connection = new ProviderConnection { Provider = ProviderKind, BaseUrl = BaseUrl, ApiVersion = ApiVersion, UseEmulator = Emulator.IsPresent, ApiKey = PlainApiKey() };
         var options = new RealtimeOptions
         {
             MaxConcurrency = MaxConcurrency,

@@ -104,7 +104,8 @@ public sealed class SubmitAIBatchCommand : JobCmdlet
     /// <summary>The provider whose Batch API runs the job (with -Emulator: the provider the emulator plays).</summary>
     [Parameter(ParameterSetName = ProviderSet)]
     [Parameter(ParameterSetName = EmulatorSet)]
-    public ProviderKind Provider { get; set; } = ProviderKind.OpenAI;
+    [ValidateSet("OpenAI", "Anthropic", "Gemini", "AzureOpenAI", IgnoreCase = true)]
+    public string Provider { get; set; } = "OpenAI";
 
     /// <summary>
     /// The provider's base URL as its SDK takes it: OpenAI http://host/v1, Anthropic and Gemini http://host, Azure OpenAI
@@ -120,6 +121,9 @@ public sealed class SubmitAIBatchCommand : JobCmdlet
     /// <summary>Run on the in-process emulator: no network, no key, no cost.</summary>
     [Parameter(Mandatory = true, ParameterSetName = EmulatorSet)]
     public SwitchParameter Emulator { get; set; }
+
+    /// <summary>The provider named by -Provider (a string, not the engine's enum: see DependencyIsolation).</summary>
+    private Providers.ProviderKind ProviderKind => Providers.ProviderNames.Parse(Provider);
 
     protected override void BeginProcessing()
     {
@@ -143,7 +147,7 @@ public sealed class SubmitAIBatchCommand : JobCmdlet
             PilotSize = MyInvocation.BoundParameters.ContainsKey(nameof(Pilot)) ? Pilot : null,
             Connection = new ProviderConnection
             {
-                Provider = Provider,
+                Provider = ProviderKind,
                 BaseUrl = BaseUrl,
                 ApiVersion = ApiVersion,
                 UseEmulator = Emulator.IsPresent,
