@@ -98,6 +98,16 @@ public sealed partial class HelpTests
 
     [Theory]
     [MemberData(nameof(CmdletNames))]
+    public void TheDefaultParameterSetIsMarkedAsTheCmdletDeclaresIt(string cmdlet)
+    {
+        var declared = CmdletMetadata.Named<string>(CmdletMetadata.Attribute(Type(cmdlet), "CmdletAttribute")!, "DefaultParameterSetName");
+        var marked = HelpFile.Read(cmdlet).Subsections("SYNTAX").Where(h => h.EndsWith(" (Default)", StringComparison.Ordinal)).Select(h => h[..^" (Default)".Length]);
+
+        Assert.Equal(declared is null ? [] : [declared], marked);
+    }
+
+    [Theory]
+    [MemberData(nameof(CmdletNames))]
     public void TheOutputsAreTheDeclaredOutputTypes(string cmdlet)
     {
         var outputs = HelpFile.Read(cmdlet).Subsections("OUTPUTS");

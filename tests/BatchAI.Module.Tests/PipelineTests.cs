@@ -61,6 +61,20 @@ public sealed class PipelineTests : IDisposable
     }
 
     [Fact]
+    public void CompareAIBatchCostTellsPipedRequestsFromPipedCountsAndJobs()
+    {
+        var lines = _session.Lines($$"""
+            $requests = Import-Csv -Path '{{PowerShellSession.Tickets}}' | New-BatchRequest -Prompt 'Triage: {subject}' -Model gpt-4o-mini
+            ($requests | Compare-AIBatchCost -OutputTokens 50).Basis
+            ($requests | Compare-AIBatchCost -OutputTokens 50).Requests
+            ([pscustomobject]@{ Model = 'gpt-4o-mini'; Requests = 10; InputTokens = 100; OutputTokens = 10 } | Compare-AIBatchCost).Requests
+            ($requests | Submit-AIBatch -Emulator -Confirm:$false | Wait-AIBatch | Compare-AIBatchCost).Basis
+            """);
+
+        Assert.Equal(["planned", "18", "10", "actual"], lines);
+    }
+
+    [Fact]
     public void AnUnknownJobIsANotFoundErrorWithItsId()
     {
         var run = _session.Run("Get-AIBatch -Id no-such-job");

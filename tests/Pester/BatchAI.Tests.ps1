@@ -7,7 +7,8 @@ param()
 
 BeforeAll {
     $repository = Split-Path -Path (Split-Path -Path $PSScriptRoot -Parent) -Parent
-    $manifest = Join-Path -Path $repository -ChildPath 'out/BatchAI/BatchAI.psd1'
+    # The module build.ps1 assembled, or the one named by BATCHAI_MODULE (the .NET tests run this suite that way).
+    $manifest = if ($env:BATCHAI_MODULE) { $env:BATCHAI_MODULE } else { Join-Path -Path $repository -ChildPath 'out/BatchAI/BatchAI.psd1' }
     if (-not (Test-Path -LiteralPath $manifest)) {
         throw 'Build the module first: ./build.ps1 -Task Build'
     }
@@ -33,6 +34,16 @@ BeforeAll {
             Wait-AIBatch -Store $Store
         $null = $job | Receive-AIBatchResult -Store $Store
         $job
+    }
+
+    # A hook script this platform runs without PowerShell on PATH: a .cmd on Windows, a .sh elsewhere.
+    function New-Hook {
+        param([string] $Name, [string] $Shell, [string] $Cmd)
+
+        $onWindows = [System.Runtime.InteropServices.RuntimeInformation]::IsOSPlatform([System.Runtime.InteropServices.OSPlatform]::Windows)
+        $path = Join-Path -Path $TestDrive -ChildPath ($Name + $(if ($onWindows) { '.cmd' } else { '.sh' }))
+        Set-Content -LiteralPath $path -Value $(if ($onWindows) { $Cmd } else { $Shell }) -Encoding ascii
+        $path
     }
 
     function New-SlowJob {
@@ -286,8 +297,7 @@ Describe 'Update-AIBatch' {
             Wait-AIBatch -Store $store
         $out = Join-Path -Path $TestDrive -ChildPath 'nightly-{job}.csv'
         $ran = Join-Path -Path $TestDrive -ChildPath 'hook-ran.txt'
-        $hook = Join-Path -Path $TestDrive -ChildPath 'hook.ps1'
-        Set-Content -LiteralPath $hook -Value "Add-Content -LiteralPath '$ran' -Value `"`$env:BATCHAI_OUTCOME `$env:BATCHAI_SUCCEEDED`""
+        $hook = New-Hook -Name 'hook' -Shell "echo `"`$BATCHAI_OUTCOME `$BATCHAI_SUCCEEDED`" >> '$ran'" -Cmd "@echo %BATCHAI_OUTCOME% %BATCHAI_SUCCEEDED%>> `"$ran`""
 
         $first = Update-AIBatch -Id 'nightly' -OutFile $out -Hook $hook -Store $store -Confirm:$false
         $second = Update-AIBatch -Id 'nightly' -OutFile $out -Hook $hook -Store $store -Confirm:$false
@@ -317,8 +327,7 @@ Describe 'Update-AIBatch' {
         $store = New-TestStore
         $job = New-ReceivedJob -Store $store
         $marker = Join-Path -Path $TestDrive -ChildPath 'second-time'
-        $hook = Join-Path -Path $TestDrive -ChildPath 'flaky.ps1'
-        Set-Content -LiteralPath $hook -Value "if (Test-Path -LiteralPath '$marker') { exit 0 }; New-Item -ItemType File -Path '$marker' | Out-Null; exit 3"
+        $hook = New-Hook -Name 'flaky' -Shell "if [ -f '$marker' ]; then exit 0; fi; touch '$marker'; exit 3" -Cmd "@if exist `"$marker`" exit /b 0`r`n@echo x> `"$marker`"`r`n@exit /b 3"
         $out = Join-Path -Path $TestDrive -ChildPath 'flaky.csv'
 
         $job | Update-AIBatch -OutFile $out -Hook $hook -Store $store -Confirm:$false -ErrorVariable hookErrors -ErrorAction SilentlyContinue | Should -BeNullOrEmpty

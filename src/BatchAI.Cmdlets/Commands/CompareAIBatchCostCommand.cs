@@ -11,7 +11,10 @@ namespace BatchAI.Commands;
 /// OpenAI models, approximated for others), from counts given as parameters, or from a finished job's actual usage
 /// (-Id). One object per model, in US dollars, unrounded, ready for Format-Table or Export-Csv.</para>
 /// </summary>
-[Cmdlet(VerbsData.Compare, "AIBatchCost", DefaultParameterSetName = CountsSet)]
+// Job is the default set. PowerShell settles on a set before piped objects bind; with Counts as the default, a piped
+// request or job was bound by property name (Model) into Counts and failed, and with Requests a piped job was
+// ambiguous. With Job, requests bind by value, counts and jobs by property name (found by running the Pester suite).
+[Cmdlet(VerbsData.Compare, "AIBatchCost", DefaultParameterSetName = JobSet)]
 [OutputType(typeof(CostComparison))]
 public sealed class CompareAIBatchCostCommand : JobCmdlet
 {
@@ -146,7 +149,7 @@ public sealed class CompareAIBatchCostCommand : JobCmdlet
                 case CountsSet:
                     Write(Model, new CostInputs { Requests = Requests, InputTokens = Requests * InputTokens, OutputTokens = Requests * OutputTokens, CachedInputTokens = Requests * CachedInputTokens, TokensExact = true });
                     break;
-                default:
+                case JobSet:
                     foreach (var usage in Service.ActualUsage(Id))
                     {
                         Write(usage.Key, usage.Value);

@@ -23,7 +23,7 @@ internal static class JobHook
         if (extension == ".PS1")
         {
             var shell = findOnPath(windows ? "pwsh.exe" : "pwsh") ?? (windows ? findOnPath("powershell.exe") : null)
-                ?? throw BatchAIException.InvalidInput("HookShellNotFound", $"The hook {path} is a PowerShell script, and neither pwsh{(windows ? " nor powershell.exe" : string.Empty)} is on PATH.");
+                ?? throw BatchAIException.InvalidInput("HookShellNotFound", $"The hook {path} is a PowerShell script, and {(windows ? "neither pwsh.exe nor powershell.exe is" : "pwsh is not")} on PATH.");
             info = new ProcessStartInfo(shell, "-NoProfile -NonInteractive -ExecutionPolicy Bypass -File " + Quote(path));
         }
         else if (windows && extension is ".CMD" or ".BAT")
