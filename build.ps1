@@ -3,11 +3,16 @@
     Builds, tests, packages and demonstrates BatchAI where PowerShell is installed.
 
 .DESCRIPTION
-    Build    Publishes the cmdlet assembly and assembles out/BatchAI, ready for Import-Module.
+    Build    Builds the cmdlet project, which assembles the module (cmdlets on top, every other assembly under
+             Dependencies/), copies it to out/BatchAI, ready for Import-Module, and compiles the help when
+             platyPS is installed.
+    Docs     Compiles module/docs (platyPS markdown) to MAML help in out/BatchAI/en-US. Needs platyPS.
     Test     Builds the module, then runs the Pester suite (tests/Pester) and PSScriptAnalyzer with the
              project's settings. Unless -PowerShellOnly is given, it first runs the .NET and contract tests
              (the same ones ./test.sh runs).
-    Package  Builds the module and zips it as out/BatchAI-<version>.zip.
+    Package  Builds the module with its help and writes the package the PowerShell Gallery takes
+             (out/package/BatchAI.<version>.nupkg), with the project's URL (-ProjectUri), licence and the
+             version's release notes from CHANGELOG.md.
     Demo     Runs 'batchai demo': the sample tickets through the in-process emulator.
 
 .EXAMPLE
@@ -16,17 +21,25 @@
 
 .EXAMPLE
     ./build.ps1 -Task Test
+
+.EXAMPLE
+    ./build.ps1 -Task Package -ProjectUri https://github.com/<owner>/batchai
 #>
 [CmdletBinding()]
 param(
-    [ValidateSet('Build', 'Test', 'Package', 'Demo')]
+    [ValidateSet('Build', 'Docs', 'Test', 'Package', 'Demo')]
     [string[]] $Task = @('Build'),
 
     [ValidateSet('Debug', 'Release')]
     [string] $Configuration = 'Release',
 
     # Skip the .NET and contract tests (./test.sh runs them itself before calling this script).
-    [switch] $PowerShellOnly
+    [switch] $PowerShellOnly,
+
+    # Package: the project's public home, shown on the Gallery page; the licence is LICENSE there unless -LicenseUri.
+    [uri] $ProjectUri,
+
+    [uri] $LicenseUri
 )
 
 Set-StrictMode -Version Latest
@@ -62,24 +75,43 @@ function Invoke-BuildTask {
         Remove-Item -LiteralPath $moduleOut -Recurse -Force
     }
 
+    # The cmdlet project assembles the module as it ships (its AssembleModule target): the file list is the build's.
     $project = Join-Path -Path $root -ChildPath 'src/BatchAI.Cmdlets/BatchAI.Cmdlets.csproj'
-    Invoke-Native -FilePath 'dotnet' -ArgumentList @('publish', $project, '-c', $Configuration, '-o', $moduleOut, '--nologo')
-    foreach ($file in 'BatchAI.psd1', 'BatchAI.Format.ps1xml') {
-        Copy-Item -LiteralPath (Join-Path -Path $root -ChildPath "module/$file") -Destination $moduleOut
-    }
-
-    # PowerShell brings its own System.Management.Automation; the reference copy must never ship.
-    $reference = Join-Path -Path $moduleOut -ChildPath 'System.Management.Automation.dll'
-    if (Test-Path -LiteralPath $reference) {
-        Remove-Item -LiteralPath $reference
-    }
+    Invoke-Native -FilePath 'dotnet' -ArgumentList @('build', $project, '-c', $Configuration, '--nologo')
+    $assembled = Join-Path -Path $root -ChildPath "src/BatchAI.Cmdlets/bin/$Configuration/netstandard2.0/module/BatchAI"
+    $null = New-Item -ItemType Directory -Path (Split-Path -Path $moduleOut -Parent) -Force
+    Copy-Item -LiteralPath $assembled -Destination $moduleOut -Recurse
 
     $manifest = Test-ModuleManifest -Path (Join-Path -Path $moduleOut -ChildPath 'BatchAI.psd1')
     if ($manifest.Version.ToString() -ne (Get-BatchAIVersion)) {
         throw "module/BatchAI.psd1 has version $($manifest.Version); Directory.Build.props has $(Get-BatchAIVersion)."
     }
 
+    if (Get-PlatyPS) {
+        Invoke-DocsTask
+    }
+    else {
+        Write-Warning 'platyPS is not installed, so the module is built without compiled help (Get-Help shows the syntax only): Install-Module platyPS -Scope CurrentUser'
+    }
+
     Write-Host "Built BatchAI $($manifest.Version) in $moduleOut"
+}
+
+function Get-PlatyPS {
+    Get-Module -ListAvailable -Name platyPS | Sort-Object -Property Version -Descending | Select-Object -First 1
+}
+
+function Invoke-DocsTask {
+    $platyPS = Get-PlatyPS
+    if (-not $platyPS) {
+        throw 'Compiling the help needs platyPS: Install-Module platyPS -Scope CurrentUser'
+    }
+
+    Import-Module $platyPS -Force
+    # One MAML file for the cmdlets (BatchAI.Cmdlets.dll-Help.xml, as each file's front matter names it) and
+    # about_BatchAI.help.txt, where Get-Help looks for them: the module's en-US folder.
+    $null = New-ExternalHelp -Path (Join-Path -Path $root -ChildPath 'module/docs') -OutputPath (Join-Path -Path $moduleOut -ChildPath 'en-US') -Force
+    Write-Host "Compiled the help into $moduleOut/en-US"
 }
 
 function Invoke-TestTask {
@@ -113,6 +145,7 @@ function Invoke-TestTask {
     $scripts = @(
         Join-Path -Path $root -ChildPath 'build.ps1'
         Get-ChildItem -LiteralPath (Join-Path -Path $root -ChildPath 'tests/Pester') -Filter '*.ps1' | ForEach-Object { $_.FullName }
+        Get-ChildItem -LiteralPath (Join-Path -Path $root -ChildPath 'recipes/windows') -Filter '*.ps1' | ForEach-Object { $_.FullName }
         Join-Path -Path $root -ChildPath 'module/BatchAI.psd1'
     )
     $findings = @($scripts | ForEach-Object { Invoke-ScriptAnalyzer -Path $_ -Settings $settings })
@@ -124,15 +157,62 @@ function Invoke-TestTask {
     Write-Host 'Pester and PSScriptAnalyzer passed.'
 }
 
-function Invoke-PackageTask {
-    Invoke-BuildTask
-    $zip = Join-Path -Path $root -ChildPath "out/BatchAI-$(Get-BatchAIVersion).zip"
-    if (Test-Path -LiteralPath $zip) {
-        Remove-Item -LiteralPath $zip
+function Get-ReleaseNote {
+    param([string] $Version)
+
+    $changelog = Get-Content -LiteralPath (Join-Path -Path $root -ChildPath 'CHANGELOG.md') -Raw
+    # The lines after "## <version>", up to the next version's heading.
+    $pattern = '(?ms)^## ' + [regex]::Escape($Version) + '\s*$(.*?)(?=^## |\z)'
+    $match = [regex]::Match($changelog, $pattern)
+    if (-not $match.Success) {
+        throw "CHANGELOG.md has no section for version $Version."
     }
 
-    Compress-Archive -Path $moduleOut -DestinationPath $zip
-    Write-Host "Packaged $zip"
+    return $match.Groups[1].Value.Trim()
+}
+
+function Invoke-PackageTask {
+    if (-not $ProjectUri) {
+        throw 'A Gallery package names the project''s public home: ./build.ps1 -Task Package -ProjectUri https://...'
+    }
+
+    Invoke-BuildTask
+    Invoke-DocsTask
+    $version = Get-BatchAIVersion
+    $license = if ($LicenseUri) { $LicenseUri } else { [uri]($ProjectUri.AbsoluteUri.TrimEnd('/') + '/blob/main/LICENSE') }
+    Copy-Item -LiteralPath (Join-Path -Path $root -ChildPath 'LICENSE') -Destination $moduleOut
+    $manifestPath = Join-Path -Path $moduleOut -ChildPath 'BatchAI.psd1'
+    Update-ModuleManifest -Path $manifestPath -ProjectUri $ProjectUri -LicenseUri $license -ReleaseNotes (Get-ReleaseNote -Version $version)
+    $null = Test-ModuleManifest -Path $manifestPath
+
+    # Publishing to a folder writes the very .nupkg the Gallery takes; PSResourceGet (PowerShell 7.4+) or PowerShellGet 2.
+    $feed = Join-Path -Path $root -ChildPath 'out/package'
+    if (Test-Path -LiteralPath $feed) {
+        Remove-Item -LiteralPath $feed -Recurse -Force
+    }
+
+    $null = New-Item -ItemType Directory -Path $feed
+    $repository = 'BatchAIBuild'
+    if (Get-Command -Name 'Publish-PSResource' -ErrorAction SilentlyContinue) {
+        Register-PSResourceRepository -Name $repository -Uri $feed -Trusted -Force
+        try {
+            Publish-PSResource -Path $moduleOut -Repository $repository
+        }
+        finally {
+            Unregister-PSResourceRepository -Name $repository
+        }
+    }
+    else {
+        Register-PSRepository -Name $repository -SourceLocation $feed -PublishLocation $feed -InstallationPolicy Trusted
+        try {
+            Publish-Module -Path $moduleOut -Repository $repository
+        }
+        finally {
+            Unregister-PSRepository -Name $repository
+        }
+    }
+
+    Write-Host "Packaged $(Join-Path -Path $feed -ChildPath "BatchAI.$version.nupkg"). To publish: Publish-PSResource -Path $moduleOut -Repository PSGallery -ApiKey <key>"
 }
 
 function Invoke-DemoTask {
@@ -142,6 +222,7 @@ function Invoke-DemoTask {
 foreach ($name in $Task) {
     switch ($name) {
         'Build' { Invoke-BuildTask }
+        'Docs' { Invoke-DocsTask }
         'Test' { Invoke-TestTask }
         'Package' { Invoke-PackageTask }
         'Demo' { Invoke-DemoTask }

@@ -40,7 +40,10 @@
 
     PrivateData          = @{
         PSData = @{
-            Tags = @('AI', 'LLM', 'Batch', 'OpenAI', 'Automation', 'Cost')
+            # PSEdition_* and the platform tags are what the PowerShell Gallery filters on.
+            Tags = @('AI', 'LLM', 'Batch', 'OpenAI', 'Anthropic', 'Gemini', 'AzureOpenAI', 'Automation', 'Cost',
+                'PSEdition_Desktop', 'PSEdition_Core', 'Windows', 'Linux', 'MacOS')
+            # LicenseUri, ProjectUri and ReleaseNotes (from CHANGELOG.md) are filled in by build.ps1 -Task Package.
         }
     }
 }
