@@ -6,14 +6,15 @@ cd "$(dirname "$0")"
 echo "==> npm packages of the contract checks (official OpenAI client, OpenAPI validator, PowerShell grammar)"
 npm ci --prefix tests/contract
 
-echo "==> .NET tests: engine, emulator, CLI (in-process, and as processes on 127.0.0.1), cmdlet contracts, contract checks"
+echo "==> .NET tests: engine, emulator, CLI (in-process, and as processes on 127.0.0.1), cmdlet contracts, contract checks,"
+echo "    and the module in PowerShell 7.6 hosted in-process (BatchAI.Module.Tests), which also runs the Pester suite"
 dotnet test BatchAI.sln -c Release
 
 if command -v pwsh >/dev/null 2>&1; then
-  echo "==> PowerShell: the Pester suite and PSScriptAnalyzer"
+  echo "==> pwsh: the Pester suite in this machine's own PowerShell, and PSScriptAnalyzer"
   pwsh -NoProfile -NonInteractive -File ./build.ps1 -Task Test -PowerShellOnly
 else
-  echo "==> PowerShell is not installed here: the Pester suite (tests/Pester) and PSScriptAnalyzer did NOT run."
-  echo "    Every .ps1/.psm1/.psd1 file was parsed by a PowerShell grammar instead (ContractCheckTests)."
-  echo "    Where pwsh exists, this script runs them: ./build.ps1 -Task Test"
+  echo "==> pwsh is not installed here: PSScriptAnalyzer did NOT run (it is not served as a package here), and the"
+  echo "    Pester suite ran only in the hosted PowerShell 7.6 above, not in Windows PowerShell 5.1."
+  echo "    Where pwsh exists, this script runs both: ./build.ps1 -Task Test"
 fi
