@@ -75,6 +75,25 @@ public sealed class PromptTests : IDisposable
     }
 
     [Fact]
+    public void SubmitAndReceiveEachShowOneProgressBarThatCompletes()
+    {
+        Environment.SetEnvironmentVariable("BATCHAI_EMULATOR_PROCESSING_SECONDS", "1");
+        var submit = _session.Run($"$job = Import-Csv -Path '{PowerShellSession.Tickets}' | New-BatchRequest -Prompt 'Triage: {{subject}}' -Model gpt-4o-mini | Submit-AIBatch -Emulator -Confirm:$false");
+        var receive = _session.Run("$null = $job | Wait-AIBatch; $job | Receive-AIBatchResult | Out-Null");
+
+        foreach (var run in new[] { submit, receive })
+        {
+            run.ThrowIfFailed();
+            var bars = run.Progress.GroupBy(p => p.Activity).ToList();
+            Assert.NotEmpty(bars);
+            Assert.All(bars, bar => Assert.Equal(ProgressRecordType.Completed, bar.Last().RecordType));
+        }
+
+        Assert.Contains(submit.Progress, p => p.Activity.StartsWith("Submitting", StringComparison.Ordinal));
+        Assert.Contains(receive.Progress, p => p.Activity.StartsWith("Receiving results", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void CtrlCStopsAWaitCleanlyAndTheJobIsUsableAtOnce()
     {
         var id = SlowJob("stopped");
