@@ -47,6 +47,9 @@ internal static class JobHook
         return info;
     }
 
+    /// <summary>Refuses, before anything is done, a hook that could not be started here (a .ps1 without PowerShell).</summary>
+    public static void Check(string path) => StartInfo(path, OnWindows, FindOnPath);
+
     /// <summary>The environment variables that tell the hook what happened.</summary>
     public static Dictionary<string, string> Variables(AdvanceResult result) => new(StringComparer.Ordinal)
     {
@@ -63,7 +66,7 @@ internal static class JobHook
     /// <summary>Runs the hook to its end; its output goes to the verbose stream. A non-zero exit or a timeout throws.</summary>
     public static async Task RunAsync(string path, IReadOnlyDictionary<string, string> variables, TimeSpan timeout, IEngineReporter reporter, CancellationToken cancellationToken)
     {
-        var info = StartInfo(path, Path.DirectorySeparatorChar == '\\', FindOnPath);
+        var info = StartInfo(path, OnWindows, FindOnPath);
         foreach (var pair in variables)
         {
             info.Environment[pair.Key] = pair.Value;
@@ -134,13 +137,24 @@ internal static class JobHook
         }
     }
 
+    private static bool OnWindows => Path.DirectorySeparatorChar == '\\';
+
     private static void Stop(Process process)
     {
         try
         {
-            process.Kill();
+            // The whole tree where the runtime can (.NET Core 3+: Kill(bool), which netstandard2.0 does not show):
+            // a shell's children (a sleep, a copy) must not outlive a hook that ran out of time.
+            if (typeof(Process).GetMethod(nameof(Process.Kill), [typeof(bool)]) is { } killTree)
+            {
+                killTree.Invoke(process, [true]);
+            }
+            else
+            {
+                process.Kill();
+            }
         }
-        catch (InvalidOperationException)
+        catch (Exception error) when (error is InvalidOperationException || error.InnerException is InvalidOperationException)
         {
             // It ended on its own meanwhile.
         }

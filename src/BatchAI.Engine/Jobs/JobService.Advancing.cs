@@ -20,9 +20,14 @@ public sealed partial class JobService
             throw BatchAIException.InvalidInput("AdvanceOutputMissing", "Name the results file that is written once the job is finished (--out / -OutFile).");
         }
 
-        if (options.HookPath is { } hook && !File.Exists(hook))
+        if (options.HookPath is { } hook)
         {
-            throw BatchAIException.InvalidInput("HookNotFound", $"The hook {hook} does not exist.");
+            if (!File.Exists(hook))
+            {
+                throw BatchAIException.InvalidInput("HookNotFound", $"The hook {hook} does not exist.");
+            }
+
+            JobHook.Check(Path.GetFullPath(hook));
         }
 
         if (options.HookTimeout <= TimeSpan.Zero)

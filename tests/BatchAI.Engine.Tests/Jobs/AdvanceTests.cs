@@ -168,18 +168,45 @@ public sealed class AdvanceTests : IDisposable
     }
 
     [Fact]
-    public async Task AHookThatRunsPastItsTimeoutIsStopped()
+    public async Task AHookThatRunsPastItsTimeoutIsStoppedWithWhatItStarted()
     {
         var job = await _harness.SubmitAsync([EngineHarness.Request(1)]);
-        var hook = WriteHook("slow", "sleep 30", "ping -n 30 127.0.0.1 > nul");
+        var marker = _harness.Temp("late-child");
+        var hook = WriteHook("slow", $"(sleep 2; touch \"{marker}\") &\nwait", "ping -n 30 127.0.0.1 > nul");
         _harness.Clock.Advance(TimeSpan.FromMinutes(1));
         var started = DateTime.UtcNow;
 
         var error = await Assert.ThrowsAsync<BatchAIException>(() => _harness.Service.AdvanceAsync(job.Id, new AdvanceOptions { OutputPath = _harness.Temp("out.csv"), HookPath = hook, HookTimeout = TimeSpan.FromMilliseconds(500) }, null, _harness.Reporter, CancellationToken.None));
+        await Task.Delay(TimeSpan.FromSeconds(3));
 
         Assert.Equal("JobHookTimedOut", error.ErrorId);
         Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(20));
         Assert.Null(_harness.Service.Get(job.Id).HookRanAt);
+        Assert.False(File.Exists(marker), "the hook's child outlived it"); // the whole process tree was stopped
+    }
+
+    [Fact]
+    public async Task APowerShellHookWhereThereIsNoPowerShellIsRefusedBeforeAnythingIsDone()
+    {
+        var job = await _harness.SubmitAsync([EngineHarness.Request(1)]);
+        var hook = _harness.Temp("hook.ps1");
+        File.WriteAllText(hook, "exit 0");
+        var path = Environment.GetEnvironmentVariable("PATH");
+        Environment.SetEnvironmentVariable("PATH", _harness.Temp("no-programs-here")); // this class's tests run one at a time
+        BatchAIException error;
+        try
+        {
+            _harness.Clock.Advance(TimeSpan.FromMinutes(1));
+            error = await Assert.ThrowsAsync<BatchAIException>(() => AdvanceAsync(job.Id, _harness.Temp("out.csv"), hook));
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("PATH", path);
+        }
+
+        Assert.Equal("HookShellNotFound", error.ErrorId);
+        Assert.False(File.Exists(_harness.Temp("out.csv")));
+        Assert.Null(_harness.Service.Get(job.Id).Records); // nothing was asked or downloaded
     }
 
     [Fact]
