@@ -99,6 +99,13 @@ public sealed partial class JobService
             return Finished(new BatchJob(manifest, ledger.Folder), counts.Succeeded, counts.Total, path, exported: false, counts.Succeeded < counts.Total && File.Exists(errorLog) ? errorLog : null);
         }
 
+        // Another job's results in the same file would be overwritten without a word: a nightly job with a fixed
+        // --out would replace last night's. {job} in the path gives each job its own file.
+        if (List().FirstOrDefault(j => j.Id != manifest.Id && string.Equals(j.ExportedTo, path, StringComparison.Ordinal) && File.Exists(path)) is { } other)
+        {
+            throw BatchAIException.InvalidInput("AdvanceOutputShared", $"Job {other.Id} already wrote its results to {path}; writing job {manifest.Id}'s there would replace them. Put {{job}} in the path (it stands for the job's id), or name another file.");
+        }
+
         var columns = manifest.Columns;
         ReceiveSummary summary;
         using (var writer = ResultFileWriter.Create(path, columns, reporter))

@@ -56,6 +56,22 @@ public sealed class AdvanceTests : IDisposable
     }
 
     [Fact]
+    public async Task AJobDoesNotOverwriteTheResultsAnotherJobWroteToTheSameFile()
+    {
+        var first = await _harness.SubmitAsync([EngineHarness.Request(1)]);
+        var second = await _harness.SubmitAsync([EngineHarness.Request(1), EngineHarness.Request(2)]);
+        _harness.Clock.Advance(TimeSpan.FromMinutes(1));
+        await AdvanceAsync(first.Id, _harness.Temp("nightly.csv"));
+
+        var error = await Assert.ThrowsAsync<BatchAIException>(() => AdvanceAsync(second.Id, _harness.Temp("nightly.csv")));
+
+        Assert.Equal(("AdvanceOutputShared", ErrorKind.InvalidInput), (error.ErrorId, error.Kind));
+        Assert.Contains("{job}", error.Message, StringComparison.Ordinal);
+        Assert.Equal(2, File.ReadAllLines(_harness.Temp("nightly.csv")).Length); // the first job's one row, untouched
+        Assert.Equal(AdvanceOutcome.Finished, (await AdvanceAsync(second.Id, _harness.Temp("nightly-{job}.csv"))).Outcome);
+    }
+
+    [Fact]
     public async Task RetryableRecordsGoAgainAndTheJobFinishesWithFailuresWhenOnlyPermanentOnesAreLeft()
     {
         _harness.Faults = o => { o.ErrorRate = 0.2; o.ExpireRate = 0.3; o.Seed = 7; };
