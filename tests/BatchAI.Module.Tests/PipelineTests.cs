@@ -69,9 +69,11 @@ public sealed class PipelineTests : IDisposable
             ($requests | Compare-AIBatchCost -OutputTokens 50).Requests
             ([pscustomobject]@{ Model = 'gpt-4o-mini'; Requests = 10; InputTokens = 100; OutputTokens = 10 } | Compare-AIBatchCost).Requests
             ($requests | Submit-AIBatch -Emulator -Confirm:$false | Wait-AIBatch | Compare-AIBatchCost).Basis
+            $counted = 1..600 | ForEach-Object { [pscustomobject]@{ t = "text $_" } } | New-BatchRequest -Prompt 'Say {t}' -Model gpt-4o-mini | Compare-AIBatchCost -OutputTokens 5 -CountWithProvider -Emulator
+            "$($counted.Requests) $($counted.TokensExact)"
             """);
 
-        Assert.Equal(["planned", "18", "10", "actual"], lines);
+        Assert.Equal(["planned", "18", "10", "actual", "600 True"], lines); // 600: counted in chunks, none lost or twice
     }
 
     [Fact]

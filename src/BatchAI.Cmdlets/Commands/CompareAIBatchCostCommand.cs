@@ -21,6 +21,7 @@ public sealed class CompareAIBatchCostCommand : JobCmdlet
     private const string RequestsSet = "Requests";
     private const string CountsSet = "Counts";
     private const string JobSet = "Job";
+    private const int CountChunk = 256;
     private readonly List<BatchRequest> _requests = [];
     private CostPlanner? _planner;
     private PriceTable? _table;
@@ -137,7 +138,13 @@ public sealed class CompareAIBatchCostCommand : JobCmdlet
                     {
                         if (CountWithProvider)
                         {
-                            _requests.Add(request); // counted together at the end, in one provider session
+                            // Counted a chunk at a time, each chunk in one provider session: memory stays flat however
+                            // many requests come down the pipeline.
+                            _requests.Add(request);
+                            if (_requests.Count == CountChunk)
+                            {
+                                CountWithTheProvider();
+                            }
                         }
                         else
                         {
@@ -173,12 +180,7 @@ public sealed class CompareAIBatchCostCommand : JobCmdlet
 
         if (CountWithProvider && _requests.Count > 0)
         {
-            var connection = new Providers.ProviderConnection { Provider = ProviderKind, BaseUrl = BaseUrl, UseEmulator = Emulator.IsPresent, ApiKey = PlainApiKey() };
-            var counted = RunEngine(bridge => Service.CountTokensAsync(connection, _requests, bridge, StopToken));
-            for (var i = 0; i < _requests.Count; i++)
-            {
-                _planner!.Add(_requests[i], counted[i]);
-            }
+            CountWithTheProvider();
         }
 
         foreach (var usage in _planner!.Totals)
@@ -192,6 +194,18 @@ public sealed class CompareAIBatchCostCommand : JobCmdlet
                 WriteError(ErrorRecords.From(error, usage.Key));
             }
         }
+    }
+
+    private void CountWithTheProvider()
+    {
+        var connection = new Providers.ProviderConnection { Provider = ProviderKind, BaseUrl = BaseUrl, UseEmulator = Emulator.IsPresent, ApiKey = PlainApiKey() };
+        var counted = RunEngine(bridge => Service.CountTokensAsync(connection, _requests, bridge, StopToken));
+        for (var i = 0; i < _requests.Count; i++)
+        {
+            _planner!.Add(_requests[i], counted[i]);
+        }
+
+        _requests.Clear();
     }
 
     private void Write(string model, CostInputs inputs)
