@@ -10,7 +10,7 @@ public sealed class SchedulingTests : IDisposable
     [Fact]
     public void StepsUntilFinishedThenWritesTheResultsOnceAndRunsTheHookOnce()
     {
-        Environment.SetEnvironmentVariable("BATCHAI_EMULATOR_PROCESSING_SECONDS", "2");
+        Environment.SetEnvironmentVariable("BATCHAI_EMULATOR_PROCESSING_SECONDS", "5"); // long enough that the first step surely finds it running
         var ran = _session.File("hook-ran.txt");
         var hook = _session.File(OperatingSystem.IsWindows() ? "hook.cmd" : "hook.sh");
         File.WriteAllText(hook, OperatingSystem.IsWindows() ? $"@echo %BATCHAI_OUTCOME% %BATCHAI_SUCCEEDED%>> \"{ran}\"\r\n" : $"echo \"$BATCHAI_OUTCOME $BATCHAI_SUCCEEDED\" >> \"{ran}\"\n");
@@ -19,7 +19,7 @@ public sealed class SchedulingTests : IDisposable
             $job = Import-Csv -Path '{{PowerShellSession.Tickets}}' | New-BatchRequest -Prompt 'Triage: {subject}' -Model gpt-4o-mini -IdColumn ticket_id | Submit-AIBatch -Emulator -Name nightly -Confirm:$false
             $first = Update-AIBatch -Id nightly -OutFile '{{_session.File("nightly-{job}.csv")}}' -Hook '{{hook}}' -Confirm:$false
             "$($first.Outcome) $($first.ExitCode)"
-            Start-Sleep -Seconds 3
+            Start-Sleep -Seconds 6
             foreach ($i in 1..2) {
                 $step = $job | Update-AIBatch -OutFile '{{_session.File("nightly-{job}.csv")}}' -Hook '{{hook}}' -Confirm:$false
                 "$($step.Outcome) $($step.ExitCode) $($step.Exported) $($step.HookRan)"
