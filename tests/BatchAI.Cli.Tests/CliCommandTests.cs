@@ -391,6 +391,20 @@ public sealed class CliCommandTests : IDisposable
         Assert.Equal(18, RowsIn(_cli.File("out.csv")));
     }
 
+    [Fact]
+    public async Task AdvanceRefusesABadHookTimeoutOrAMissingHookBeforeAskingAnything()
+    {
+        var id = (await SubmitAsync()).LastLine;
+
+        var timeout = await _cli.RunAsync("advance", id, "--out", _cli.File("out.csv"), "--hook-timeout", "soon");
+        var hook = await _cli.RunAsync("advance", id, "--out", _cli.File("out.csv"), "--hook", _cli.File("missing.sh"));
+
+        Assert.Equal(ExitCodes.InvalidInput, timeout.ExitCode);
+        Assert.Contains("--hook-timeout: 'soon' is not a duration", timeout.Error, StringComparison.Ordinal);
+        Assert.Equal(ExitCodes.InvalidInput, hook.ExitCode);
+        Assert.Contains("missing.sh does not exist", hook.Error, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData(AdvanceOutcome.Finished, 0)]
     [InlineData(AdvanceOutcome.FinishedWithFailures, 4)]

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Text;
 using BatchAI.Cli.Infrastructure;
-using BatchAI.Cli.Tests.Support;
 
 namespace BatchAI.Cli.Tests;
 
@@ -13,7 +12,7 @@ namespace BatchAI.Cli.Tests;
 /// </summary>
 public sealed class RecipeTests
 {
-    private static readonly string Linux = Repository.File("recipes", "linux");
+    private static readonly string Linux = Repository.Path("recipes", "linux");
 
     public static TheoryData<string, string> CommandLines()
     {

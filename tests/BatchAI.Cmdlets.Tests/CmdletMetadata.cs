@@ -75,24 +75,3 @@ internal sealed class CmdletMetadata : IDisposable
 
     public void Dispose() => _context.Dispose();
 }
-
-/// <summary>The repository's files, found by walking up from the test's folder.</summary>
-internal static class Repository
-{
-    public static string Root { get; } = FindRoot();
-
-    public static string Path(params string[] parts) => System.IO.Path.Combine([Root, .. parts]);
-
-    private static string FindRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(System.IO.Path.Combine(dir.FullName, "BatchAI.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("The repository root (BatchAI.sln) is not above " + AppContext.BaseDirectory);
-    }
-}

@@ -45,13 +45,13 @@ public sealed partial class BuildScriptTests : IDisposable
     /// <summary>A function of build.ps1 as its text, with the $root it reads set to the repository.</summary>
     private static string Function(string name)
     {
-        var ast = Parser.ParseFile(Path.Combine(PowerShellSession.Repository, "build.ps1"), out _, out _);
+        var ast = Parser.ParseFile(Repository.Path("build.ps1"), out _, out _);
         var function = (FunctionDefinitionAst)ast.Find(a => a is FunctionDefinitionAst f && f.Name == name, searchNestedScriptBlocks: true);
-        return $"$root = '{PowerShellSession.Repository}'\n{function.Extent.Text}";
+        return $"$root = '{Repository.Root}'\n{function.Extent.Text}";
     }
 
     private static string Version() =>
-        VersionElement().Match(File.ReadAllText(Path.Combine(PowerShellSession.Repository, "Directory.Build.props"))).Groups[1].Value;
+        VersionElement().Match(File.ReadAllText(Repository.Path("Directory.Build.props"))).Groups[1].Value;
 
     [GeneratedRegex("<Version>([^<]+)</Version>")]
     private static partial Regex VersionElement();

@@ -29,7 +29,7 @@ public sealed class PesterSuiteTests
             shell.AddScript($$"""
                 Import-Module -Name '{{Pester}}' -Force -ErrorAction Stop
                 $configuration = New-PesterConfiguration
-                $configuration.Run.Path = '{{Path.Combine(PowerShellSession.Repository, "tests", "Pester")}}'
+                $configuration.Run.Path = '{{Repository.Path("tests", "Pester")}}'
                 $configuration.Run.PassThru = $true
                 $configuration.Output.Verbosity = 'None'
                 $result = Invoke-Pester -Configuration $configuration

@@ -1,5 +1,4 @@
 using System.Management.Automation.Language;
-using BatchAI.ModuleTests.Support;
 
 namespace BatchAI.ModuleTests;
 
@@ -14,9 +13,9 @@ public sealed class ScriptSyntaxTests
     public static TheoryData<string> Scripts()
     {
         var files = new TheoryData<string>();
-        foreach (var file in Walk(PowerShellSession.Repository).Order(StringComparer.Ordinal))
+        foreach (var file in Walk(Repository.Root).Order(StringComparer.Ordinal))
         {
-            files.Add(Path.GetRelativePath(PowerShellSession.Repository, file));
+            files.Add(Path.GetRelativePath(Repository.Root, file));
         }
 
         return files;
@@ -26,7 +25,7 @@ public sealed class ScriptSyntaxTests
     [MemberData(nameof(Scripts))]
     public void ParsesWithoutErrors(string file)
     {
-        Parser.ParseFile(Path.Combine(PowerShellSession.Repository, file), out _, out var errors);
+        Parser.ParseFile(Path.Combine(Repository.Root, file), out _, out var errors);
 
         Assert.True(errors.Length == 0, string.Join(Environment.NewLine, errors.Select(e => $"{file}:{e.Extent.StartLineNumber}: {e.Message}")));
     }
@@ -34,7 +33,7 @@ public sealed class ScriptSyntaxTests
     [Fact]
     public void TheScriptsAreFound()
     {
-        var found = Walk(PowerShellSession.Repository).Select(f => Path.GetRelativePath(PowerShellSession.Repository, f).Replace('\\', '/')).ToList();
+        var found = Walk(Repository.Root).Select(f => Path.GetRelativePath(Repository.Root, f).Replace('\\', '/')).ToList();
 
         Assert.Contains("build.ps1", found);
         Assert.Contains("tests/Pester/BatchAI.Tests.ps1", found);

@@ -48,7 +48,7 @@ public sealed class AdvanceResult
         Outcome = outcome;
     }
 
-    public BatchJob Job { get; }
+    public BatchJob Job { get; internal set; }
 
     public string JobId => Job.Id;
 
@@ -77,7 +77,7 @@ public sealed class AdvanceResult
     public string? ErrorLogPath { get; init; }
 
     /// <summary>Whether this step ran the hook (it runs once per job, after the results are written).</summary>
-    public bool HookRan { get; init; }
+    public bool HookRan { get; internal set; }
 
     /// <summary>What <c>batchai advance</c> exits with, for a scheduled script to pass on: <c>exit $step.ExitCode</c>.</summary>
     public int ExitCode => ExitCodeFor(Outcome);

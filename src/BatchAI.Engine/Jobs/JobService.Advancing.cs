@@ -72,17 +72,8 @@ public sealed partial class JobService
         if (options.HookPath is { } script && ledger.Load().HookRanAt is null)
         {
             await JobHook.RunAsync(Path.GetFullPath(script), JobHook.Variables(result), options.HookTimeout, reporter, cancellationToken).ConfigureAwait(false);
-            Update(ledger, "advance", m => m.HookRanAt = Clock.UtcNow);
-            result = new AdvanceResult(result.Job, result.Outcome)
-            {
-                Total = result.Total,
-                Succeeded = result.Succeeded,
-                Unsuccessful = result.Unsuccessful,
-                OutputPath = result.OutputPath,
-                Exported = result.Exported,
-                ErrorLogPath = result.ErrorLogPath,
-                HookRan = true,
-            };
+            result.Job = new BatchJob(Update(ledger, "advance", m => m.HookRanAt = Clock.UtcNow), ledger.Folder);
+            result.HookRan = true;
         }
 
         return result;

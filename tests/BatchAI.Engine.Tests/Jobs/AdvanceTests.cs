@@ -157,6 +157,7 @@ public sealed class AdvanceTests : IDisposable
         Assert.Contains("BATCHAI_UNSUCCESSFUL=0", environment, StringComparison.Ordinal);
         Assert.DoesNotContain("sk-hook-secret", environment, StringComparison.Ordinal);
         Assert.NotNull(_harness.Service.Get(job.Id).HookRanAt);
+        Assert.NotNull(first.Job.HookRanAt); // the step's job is the job after the hook ran
     }
 
     [Fact]
@@ -238,11 +239,14 @@ public sealed class AdvanceTests : IDisposable
         var noOutput = await Assert.ThrowsAsync<BatchAIException>(() => _harness.Service.AdvanceAsync(job.Id, new AdvanceOptions(), null, _harness.Reporter, CancellationToken.None));
         var noHook = await Assert.ThrowsAsync<BatchAIException>(() => AdvanceAsync(job.Id, _harness.Temp("out.csv"), hook: _harness.Temp("missing.sh")));
         var dryRun = await Assert.ThrowsAsync<BatchAIException>(() => AdvanceAsync("dry", _harness.Temp("out.csv")));
+        var noTime = await Assert.ThrowsAsync<BatchAIException>(() => _harness.Service.AdvanceAsync(job.Id, new AdvanceOptions { OutputPath = _harness.Temp("out.csv"), HookTimeout = TimeSpan.Zero }, null, _harness.Reporter, CancellationToken.None));
 
         Assert.Equal("AdvanceOutputMissing", noOutput.ErrorId);
         Assert.Equal("HookNotFound", noHook.ErrorId);
         Assert.Contains("missing.sh", noHook.Message, StringComparison.Ordinal);
         Assert.Equal("JobDryRun", dryRun.ErrorId);
+        Assert.Equal("HookTimeoutInvalid", noTime.ErrorId);
+        Assert.Null(_harness.Service.Get(job.Id).Records); // none of them asked the provider anything
     }
 
     [Theory]

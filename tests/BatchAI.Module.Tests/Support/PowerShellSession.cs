@@ -33,9 +33,7 @@ internal sealed class PowerShellSession : IDisposable
 
     public static string Manifest => Path.Combine(ModuleFolder, "BatchAI.psd1");
 
-    public static string Repository { get; } = Metadata("Repository");
-
-    public static string Tickets => Path.Combine(Repository, "src", "BatchAI.Cli", "samples", "tickets.csv");
+    public static string Tickets => Repository.Path("src", "BatchAI.Cli", "samples", "tickets.csv");
 
     /// <summary>This session's temp folder (deleted with it).</summary>
     public string Folder { get; }
