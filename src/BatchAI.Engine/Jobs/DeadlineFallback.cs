@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json;
 using BatchAI.Costs;
 using BatchAI.Providers;
 using BatchAI.Realtime;
@@ -104,16 +103,12 @@ internal static class DeadlineFallback
         List<PartRecord> parts;
         using (var builder = new PartBuilder(ledger.Folder, new ProviderLimits(int.MaxValue, long.MaxValue), manifest.Parts.Max(p => p.Index) + 1, attempt))
         {
-            using var buffer = new MemoryStream();
+            var line = new IO.JsonLine();
             foreach (var request in requests)
             {
-                buffer.SetLength(0);
-                using (var writer = new Utf8JsonWriter(buffer))
-                {
-                    provider.WriteRequestLine(writer, request);
-                }
-
-                builder.Add(request.Model, request.CustomId, request.Schema?.Id, buffer.ToArray(), (int)buffer.Length, tokens: 0); // the real-time lane has no queue
+                line.Clear();
+                provider.WriteRequestLine(line, request);
+                builder.Add(request.Model, request.CustomId, request.Schema?.Id, line.Buffer, line.Length, tokens: 0); // the real-time lane has no queue
             }
 
             parts = builder.Complete();

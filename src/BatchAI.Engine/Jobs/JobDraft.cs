@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json;
 using BatchAI.Providers;
 using BatchAI.Requests;
 
@@ -21,9 +20,8 @@ public sealed class JobDraft : IDisposable
     private readonly HashSet<string> _columnNames = new(StringComparer.Ordinal);
     private readonly HashSet<string> _schemas = new(StringComparer.Ordinal);
     private readonly FileStream _requests;
-    private readonly IO.JsonLineWriter _requestWriter;
-    private readonly MemoryStream _line = new();
-    private readonly Utf8JsonWriter _lineWriter;
+    private readonly IO.JsonLine _line = new();
+    private readonly IO.JsonLine _ledgerLine = new();
     private readonly List<RecordProblem> _rejections = [];
     private ColumnSet? _lastColumns;
     private SkippedLog? _skipped;
@@ -40,8 +38,6 @@ public sealed class JobDraft : IDisposable
         PrivateStore.Folder(stagingFolder);
         _parts = new PartBuilder(stagingFolder, limits, firstIndex: 1, attempt: 1);
         _requests = PrivateStore.Create(Path.Combine(stagingFolder, JobLedger.RequestsFile), FileMode.CreateNew);
-        _requestWriter = new IO.JsonLineWriter(_requests, LedgerJson.WriterOptions);
-        _lineWriter = new Utf8JsonWriter(_line, LedgerJson.WriterOptions);
     }
 
     public string JobId => _manifest.Id;
@@ -108,10 +104,8 @@ public sealed class JobDraft : IDisposable
         }
 
         // Encode first: a request refused for its size must not claim its custom id.
-        _line.SetLength(0);
-        _lineWriter.Reset(_line);
-        _provider.WriteRequestLine(_lineWriter, request);
-        _lineWriter.Flush();
+        _line.Clear();
+        _provider.WriteRequestLine(_line, request);
         if (_line.Length + 1 > _limits.MaxBytesPerBatch)
         {
             return Reject(RecordProblem.For(request.Source, null, "RequestTooLarge", string.Format(CultureInfo.InvariantCulture, "the request is {0:N0} bytes; one {1} batch holds at most {2:N0}", _line.Length, _provider.Kind, _limits.MaxBytesPerBatch)));
@@ -128,9 +122,11 @@ public sealed class JobDraft : IDisposable
         }
 
         var tokens = Plan.Add(request);
-        var part = _parts.Add(request.Model, request.CustomId, request.Schema?.Id, _line.GetBuffer(), (int)_line.Length, tokens);
-        RequestFile.Write(_requestWriter.Json, request, part.Index);
-        _requestWriter.EndLine();
+        var part = _parts.Add(request.Model, request.CustomId, request.Schema?.Id, _line.Buffer, _line.Length, tokens);
+        _ledgerLine.Clear();
+        RequestFile.Write(_ledgerLine, request, part.Index);
+        _ledgerLine.EndLine();
+        _requests.Write(_ledgerLine.Buffer, 0, _ledgerLine.Length);
 
         _manifest.RequestCount++;
         Remember(request);
@@ -242,10 +238,8 @@ public sealed class JobDraft : IDisposable
         _skipped?.Dispose();
         _manifest.Parts.AddRange(_parts.Complete());
         _parts.Dispose();
-        _requestWriter.Dispose();
         _requests.Flush(flushToDisk: true);
         _requests.Dispose();
-        _lineWriter.Dispose();
     }
 
     private static void TryDelete(string folder)

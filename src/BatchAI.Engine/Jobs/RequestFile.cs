@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Text.Json;
+using BatchAI.IO;
 using BatchAI.Requests;
 
 namespace BatchAI.Jobs;
@@ -10,48 +11,50 @@ namespace BatchAI.Jobs;
 /// </summary>
 internal static class RequestFile
 {
-    public static void Write(Utf8JsonWriter writer, BatchRequest request, int part)
+    public static void Write(JsonLine line, BatchRequest request, int part)
     {
-        writer.WriteStartObject();
-        writer.WriteString("id", request.CustomId);
-        writer.WriteNumber("row", request.RowNumber);
-        if (request.Source.LineNumber is { } line)
+        line.StartObject();
+        line.Text(Names.Id, request.CustomId);
+        line.Number(Names.Row, request.RowNumber);
+        if (request.Source.LineNumber is { } number)
         {
-            writer.WriteNumber("line", line);
+            line.Number(Names.Line, number);
         }
 
-        writer.WriteNumber("part", part);
-        writer.WriteString("model", request.Model);
+        line.Number(Names.Part, part);
+        line.Text(Names.Model, request.Model);
         if (request.SystemPrompt is { } system)
         {
-            writer.WriteString("system", system);
+            line.Text(Names.System, system);
         }
 
-        writer.WriteString("prompt", request.Prompt);
+        line.Text(Names.Prompt, request.Prompt);
         if (request.MaxOutputTokens is { } maxTokens)
         {
-            writer.WriteNumber("maxTokens", maxTokens);
+            line.Number(Names.MaxTokens, maxTokens);
         }
 
         if (request.Temperature is { } temperature)
         {
-            writer.WriteNumber("temperature", temperature);
+            line.Number(Names.Temperature, temperature);
         }
 
         if (request.Schema is { } schema)
         {
-            writer.WriteString("schema", schema.Id);
+            line.Text(Names.Schema, schema.Id);
         }
 
-        writer.WriteStartObject("source");
-        foreach (var pair in request.Source.Pairs())
+        line.StartObject(Names.Source);
+        var names = request.Source.Columns.JsonNames;
+        var values = request.Source.Values;
+        for (var i = 0; i < names.Count; i++)
         {
-            writer.WritePropertyName(pair.Key);
-            WriteValue(writer, pair.Value);
+            line.Name(names[i]);
+            line.Value(values[i], WriteValue);
         }
 
-        writer.WriteEndObject();
-        writer.WriteEndObject();
+        line.EndObject();
+        line.EndObject();
     }
 
     public static void WriteValue(Utf8JsonWriter writer, object? value) => RecordValue.WriteJson(writer, value);
@@ -98,6 +101,22 @@ internal static class RequestFile
     /// columns share one <see cref="ColumnSet"/>, as they did when read, and their names are compared as bytes, not
     /// made into strings again.
     /// </summary>
+    /// <summary>The line's property names, encoded once.</summary>
+    private static class Names
+    {
+        public static readonly JsonName Id = JsonName.Of("id");
+        public static readonly JsonName Row = JsonName.Of("row");
+        public static readonly JsonName Line = JsonName.Of("line");
+        public static readonly JsonName Part = JsonName.Of("part");
+        public static readonly JsonName Model = JsonName.Of("model");
+        public static readonly JsonName System = JsonName.Of("system");
+        public static readonly JsonName Prompt = JsonName.Of("prompt");
+        public static readonly JsonName MaxTokens = JsonName.Of("maxTokens");
+        public static readonly JsonName Temperature = JsonName.Of("temperature");
+        public static readonly JsonName Schema = JsonName.Of("schema");
+        public static readonly JsonName Source = JsonName.Of("source");
+    }
+
     private sealed class StoredRequestReader
     {
         private static readonly string[] Names = ["id", "row", "line", "part", "schema", "model", "prompt", "system", "maxTokens", "temperature"];

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using BatchAI.Requests;
 
 namespace BatchAI.Providers;
@@ -20,7 +19,7 @@ internal interface IBatchProvider : IDisposable
     RecordProblem? Check(BatchRequest request);
 
     /// <summary>Writes <paramref name="request"/> as one line of this provider's batch input (without the newline).</summary>
-    void WriteRequestLine(Utf8JsonWriter writer, BatchRequest request);
+    void WriteRequestLine(IO.JsonLine line, BatchRequest request);
 
     /// <param name="onUploaded">Called with the id of the uploaded input, before the batch is created, so a crash in
     /// between does not cost a second upload.</param>

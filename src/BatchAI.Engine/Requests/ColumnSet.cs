@@ -10,6 +10,7 @@ public sealed class ColumnSet
 {
     private readonly Dictionary<string, int> _exact;
     private readonly Dictionary<string, int> _ignoreCase;
+    private IReadOnlyList<IO.JsonName>? _jsonNames;
 
     public ColumnSet(IEnumerable<string> names)
     {
@@ -43,6 +44,9 @@ public sealed class ColumnSet
     }
 
     public IReadOnlyList<string> Names { get; }
+
+    /// <summary>The names as JSON property names, encoded once for every record that shares this set.</summary>
+    internal IReadOnlyList<IO.JsonName> JsonNames => _jsonNames ??= Names.Select(IO.JsonName.Of).ToList();
 
     public int Count => Names.Count;
 

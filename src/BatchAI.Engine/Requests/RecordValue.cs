@@ -1,6 +1,7 @@
 using System.Collections;
 using System.Globalization;
 using System.Text.Json;
+using BatchAI.IO;
 
 namespace BatchAI.Requests;
 
@@ -124,7 +125,7 @@ public static class RecordValue
         switch (Normalize(value))
         {
             case string s:
-                writer.WriteStringValue(s);
+                writer.WriteTextValue(s);
                 break;
             case bool b:
                 writer.WriteBooleanValue(b);

@@ -136,11 +136,7 @@ public sealed class LedgerFileTests : IDisposable
         string WithSecondLine(string name, string damaged)
         {
             var path = _dir.File(name);
-            using (var stream = File.Create(path))
-            using (var writer = new System.Text.Json.Utf8JsonWriter(stream, LedgerJson.WriterOptions))
-            {
-                RequestFile.Write(writer, new BatchRequest("r-1", SourceRecord.FromPairs(1, [new("a", "1")]), "p", "m"), part: 1);
-            }
+            File.WriteAllText(path, RequestLine(new BatchRequest("r-1", SourceRecord.FromPairs(1, [new("a", "1")]), "p", "m"), part: 1));
 
             File.AppendAllText(path, "\n" + damaged + "\n");
             return path;
@@ -183,11 +179,7 @@ public sealed class LedgerFileTests : IDisposable
         var path = _dir.File("requests.jsonl");
         var columns = new ColumnSet(["text", "n", "raw", "flag", "none"]);
         var source = new SourceRecord(7, columns, ["Zoë\r\n\"x\"", 5L, new JsonText("1.50"), true, null], 9);
-        using (var stream = File.Create(path))
-        using (var writer = new System.Text.Json.Utf8JsonWriter(stream, LedgerJson.WriterOptions))
-        {
-            RequestFile.Write(writer, new BatchRequest("r-7", source, "p", "m", schema: ResponseSchema.Parse("""{"type":"object"}""")), part: 3);
-        }
+        File.WriteAllText(path, RequestLine(new BatchRequest("r-7", source, "p", "m", schema: ResponseSchema.Parse("""{"type":"object"}""")), part: 3));
 
         var stored = Assert.Single(RequestFile.Read(path));
 
@@ -209,18 +201,11 @@ public sealed class LedgerFileTests : IDisposable
     {
         var path = _dir.File("requests.jsonl");
         string[][] shapes = [["a", "b"], ["a", "b"], ["a"], ["a", "b", "c"], ["x \"q\" é"], [], ["a", "b"]];
-        using (var stream = File.Create(path))
-        using (var writer = new System.Text.Json.Utf8JsonWriter(stream, LedgerJson.WriterOptions))
+        File.WriteAllText(path, string.Concat(shapes.Select((shape, i) =>
         {
-            for (var i = 0; i < shapes.Length; i++)
-            {
-                var values = shapes[i].Select((_, j) => (object?)(j == 1 ? new JsonText("{\"k\":[1,2]}") : "v" + i + j)).ToList();
-                RequestFile.Write(writer, new BatchRequest("r-" + i, new SourceRecord(i + 1, new ColumnSet(shapes[i]), values), "p", "m"), part: 1);
-                writer.Flush();
-                stream.WriteByte((byte)'\n');
-                writer.Reset();
-            }
-        }
+            var values = shape.Select((_, j) => (object?)(j == 1 ? new JsonText("{\"k\":[1,2]}") : "v" + i + j)).ToList();
+            return RequestLine(new BatchRequest("r-" + i, new SourceRecord(i + 1, new ColumnSet(shape), values), "p", "m"), part: 1) + "\n";
+        })));
 
         var stored = RequestFile.Read(path).ToList();
 
@@ -268,4 +253,11 @@ public sealed class LedgerFileTests : IDisposable
     }
 
     public void Dispose() => _dir.Dispose();
+
+    private static string RequestLine(BatchRequest request, int part)
+    {
+        var line = new BatchAI.IO.JsonLine();
+        RequestFile.Write(line, request, part);
+        return line.ToString();
+    }
 }

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using BatchAI.Emulator;
 using BatchAI.Engine.Tests.Support;
 using BatchAI.Hosting;
@@ -161,12 +160,10 @@ public sealed class NewProvidersOnTheEmulatorTests : IDisposable
         using var stream = File.Create(path);
         foreach (var request in requests)
         {
-            using (var writer = new Utf8JsonWriter(stream))
-            {
-                provider.WriteRequestLine(writer, request);
-            }
-
-            stream.WriteByte((byte)'\n');
+            var line = new BatchAI.IO.JsonLine();
+            provider.WriteRequestLine(line, request);
+            line.EndLine();
+            stream.Write(line.Buffer, 0, line.Length);
         }
 
         return path;

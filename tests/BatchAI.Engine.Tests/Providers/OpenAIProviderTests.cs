@@ -32,12 +32,10 @@ public sealed class OpenAIProviderTests : IDisposable
         using var stream = File.Create(path);
         foreach (var request in requests)
         {
-            using (var writer = new Utf8JsonWriter(stream))
-            {
-                _provider.WriteRequestLine(writer, request);
-            }
-
-            stream.WriteByte((byte)'\n');
+            var line = new BatchAI.IO.JsonLine();
+            _provider.WriteRequestLine(line, request);
+            line.EndLine();
+            stream.Write(line.Buffer, 0, line.Length);
         }
 
         return path;
@@ -61,7 +59,7 @@ public sealed class OpenAIProviderTests : IDisposable
     {
         var line = File.ReadAllText(WritePart(Request("row-1", "Hi \"there\"\nZoë"))).TrimEnd('\n');
 
-        Assert.Equal("""{"custom_id":"row-1","method":"POST","url":"/v1/chat/completions","body":{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Hi \u0022there\u0022\nZo\u00EB"}]}}""", line);
+        Assert.Equal("""{"custom_id":"row-1","method":"POST","url":"/v1/chat/completions","body":{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Hi \"there\"\nZoë"}]}}""", line);
     }
 
     [Fact]

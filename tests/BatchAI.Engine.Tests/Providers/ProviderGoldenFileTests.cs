@@ -36,13 +36,9 @@ public sealed class ProviderGoldenFileTests
         var lines = new StringBuilder();
         foreach (var request in requests)
         {
-            using var buffer = new MemoryStream();
-            using (var writer = new Utf8JsonWriter(buffer, BatchAI.Jobs.LedgerJson.WriterOptions))
-            {
-                provider.WriteRequestLine(writer, request);
-            }
-
-            lines.Append(Encoding.UTF8.GetString(buffer.ToArray())).Append('\n');
+            var line = new BatchAI.IO.JsonLine();
+            provider.WriteRequestLine(line, request);
+            lines.Append(line).Append('\n');
         }
 
         var golden = Fixture.Path($"providers/{name}-request.jsonl");

@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text;
-using System.Text.Json;
 using BatchAI.Providers.Http;
+using BatchAI.IO;
 using BatchAI.Requests;
 
 namespace BatchAI.Providers.Anthropic;
@@ -36,43 +36,60 @@ internal sealed class AnthropicProvider(ProviderHttp http, IDisposable? owned = 
             ? RecordProblem.For(request.Source, "Temperature", "TemperatureOutOfRange", string.Format(CultureInfo.InvariantCulture, "Anthropic takes a temperature from 0 to 1; {0} was given", request.Temperature))
             : null;
 
-    public void WriteRequestLine(Utf8JsonWriter writer, BatchRequest request)
+    public void WriteRequestLine(JsonLine line, BatchRequest request)
     {
-        writer.WriteStartObject();
-        writer.WriteString("custom_id", request.CustomId);
-        writer.WriteStartObject("params");
-        writer.WriteString("model", request.Model);
-        writer.WriteNumber("max_tokens", request.MaxOutputTokens ?? DefaultMaxTokens);
+        line.StartObject();
+        line.Text(Names.CustomId, request.CustomId);
+        line.StartObject(Names.Params);
+        line.Text(Names.Model, request.Model);
+        line.Number(Names.MaxTokens, request.MaxOutputTokens ?? DefaultMaxTokens);
         if (request.SystemPrompt is { } system)
         {
-            writer.WriteString("system", system);
+            line.Text(Names.System, system);
         }
 
-        writer.WriteStartArray("messages");
-        writer.WriteStartObject();
-        writer.WriteString("role", "user");
-        writer.WriteString("content", request.Prompt);
-        writer.WriteEndObject();
-        writer.WriteEndArray();
+        line.StartArray(Names.Messages);
+        line.StartObject();
+        line.Text(Names.Role, "user");
+        line.Text(Names.Content, request.Prompt);
+        line.EndObject();
+        line.EndArray();
         if (request.Temperature is { } temperature)
         {
-            writer.WriteNumber("temperature", temperature);
+            line.Number(Names.Temperature, temperature);
         }
 
         if (request.Schema is { } schema)
         {
             // Structured outputs, generally available: output_config.format (no beta header).
-            writer.WriteStartObject("output_config");
-            writer.WriteStartObject("format");
-            writer.WriteString("type", "json_schema");
-            writer.WritePropertyName("schema");
-            writer.WriteRawValue(schema.Json, skipInputValidation: true);
-            writer.WriteEndObject();
-            writer.WriteEndObject();
+            line.StartObject(Names.OutputConfig);
+            line.StartObject(Names.Format);
+            line.Text(Names.Type, "json_schema");
+            line.Raw(Names.Schema, schema.Json);
+            line.EndObject();
+            line.EndObject();
         }
 
-        writer.WriteEndObject();
-        writer.WriteEndObject();
+        line.EndObject();
+        line.EndObject();
+    }
+
+    /// <summary>The request line's property names, encoded once.</summary>
+    private static class Names
+    {
+        public static readonly JsonName CustomId = JsonName.Of("custom_id");
+        public static readonly JsonName Params = JsonName.Of("params");
+        public static readonly JsonName Model = JsonName.Of("model");
+        public static readonly JsonName MaxTokens = JsonName.Of("max_tokens");
+        public static readonly JsonName System = JsonName.Of("system");
+        public static readonly JsonName Messages = JsonName.Of("messages");
+        public static readonly JsonName Role = JsonName.Of("role");
+        public static readonly JsonName Content = JsonName.Of("content");
+        public static readonly JsonName Temperature = JsonName.Of("temperature");
+        public static readonly JsonName OutputConfig = JsonName.Of("output_config");
+        public static readonly JsonName Format = JsonName.Of("format");
+        public static readonly JsonName Type = JsonName.Of("type");
+        public static readonly JsonName Schema = JsonName.Of("schema");
     }
 
     public async Task<RemoteBatch> SubmitAsync(PartSubmission part, Action<string> onUploaded, CancellationToken cancellationToken)

@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using BatchAI.Providers.Http;
+using BatchAI.IO;
 using BatchAI.Requests;
 
 namespace BatchAI.Providers.Gemini;
@@ -37,49 +38,48 @@ internal sealed class GeminiProvider(ProviderHttp http, string apiVersion, IDisp
 
     public RecordProblem? Check(BatchRequest request) => null;
 
-    public void WriteRequestLine(Utf8JsonWriter writer, BatchRequest request)
+    public void WriteRequestLine(JsonLine line, BatchRequest request)
     {
-        writer.WriteStartObject();
-        writer.WriteString("key", request.CustomId);
-        writer.WriteStartObject("request");
-        writer.WriteStartArray("contents");
-        writer.WriteStartObject();
-        writer.WriteString("role", "user");
-        WriteParts(writer, request.Prompt);
-        writer.WriteEndObject();
-        writer.WriteEndArray();
+        line.StartObject();
+        line.Text(Names.Key, request.CustomId);
+        line.StartObject(Names.Request);
+        line.StartArray(Names.Contents);
+        line.StartObject();
+        line.Text(Names.Role, "user");
+        WriteParts(line, request.Prompt);
+        line.EndObject();
+        line.EndArray();
         if (request.SystemPrompt is { } system)
         {
-            writer.WriteStartObject("systemInstruction");
-            WriteParts(writer, system);
-            writer.WriteEndObject();
+            line.StartObject(Names.SystemInstruction);
+            WriteParts(line, system);
+            line.EndObject();
         }
 
         if (request.MaxOutputTokens is not null || request.Temperature is not null || request.Schema is not null)
         {
-            writer.WriteStartObject("generationConfig");
+            line.StartObject(Names.GenerationConfig);
             if (request.MaxOutputTokens is { } max)
             {
-                writer.WriteNumber("maxOutputTokens", max);
+                line.Number(Names.MaxOutputTokens, max);
             }
 
             if (request.Temperature is { } temperature)
             {
-                writer.WriteNumber("temperature", temperature);
+                line.Number(Names.Temperature, temperature);
             }
 
             if (request.Schema is { } schema)
             {
-                writer.WriteString("responseMimeType", "application/json");
-                writer.WritePropertyName("responseSchema");
-                writer.WriteRawValue(GeminiSchemaOf(schema), skipInputValidation: true);
+                line.Text(Names.ResponseMimeType, "application/json");
+                line.Raw(Names.ResponseSchema, GeminiSchemaOf(schema));
             }
 
-            writer.WriteEndObject();
+            line.EndObject();
         }
 
-        writer.WriteEndObject();
-        writer.WriteEndObject();
+        line.EndObject();
+        line.EndObject();
     }
 
     public async Task<RemoteBatch> SubmitAsync(PartSubmission part, Action<string> onUploaded, CancellationToken cancellationToken)
@@ -241,13 +241,30 @@ internal sealed class GeminiProvider(ProviderHttp http, string apiVersion, IDisp
 
     public void Dispose() => owned?.Dispose();
 
-    private static void WriteParts(Utf8JsonWriter writer, string text)
+    private static void WriteParts(JsonLine line, string text)
     {
-        writer.WriteStartArray("parts");
-        writer.WriteStartObject();
-        writer.WriteString("text", text);
-        writer.WriteEndObject();
-        writer.WriteEndArray();
+        line.StartArray(Names.Parts);
+        line.StartObject();
+        line.Text(Names.Text, text);
+        line.EndObject();
+        line.EndArray();
+    }
+
+    /// <summary>The request line's property names, encoded once.</summary>
+    private static class Names
+    {
+        public static readonly JsonName Key = JsonName.Of("key");
+        public static readonly JsonName Request = JsonName.Of("request");
+        public static readonly JsonName Contents = JsonName.Of("contents");
+        public static readonly JsonName Role = JsonName.Of("role");
+        public static readonly JsonName SystemInstruction = JsonName.Of("systemInstruction");
+        public static readonly JsonName GenerationConfig = JsonName.Of("generationConfig");
+        public static readonly JsonName MaxOutputTokens = JsonName.Of("maxOutputTokens");
+        public static readonly JsonName Temperature = JsonName.Of("temperature");
+        public static readonly JsonName ResponseMimeType = JsonName.Of("responseMimeType");
+        public static readonly JsonName ResponseSchema = JsonName.Of("responseSchema");
+        public static readonly JsonName Parts = JsonName.Of("parts");
+        public static readonly JsonName Text = JsonName.Of("text");
     }
 
     /// <summary>Each part line <c>{"key", "request"}</c> as an inline request <c>{"request", "metadata": {"key"}}</c>.</summary>

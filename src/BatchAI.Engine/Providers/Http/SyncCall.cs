@@ -18,13 +18,9 @@ internal static class SyncCall
     /// <summary>The JSON of <paramref name="property"/> of the provider's batch line for <paramref name="request"/>.</summary>
     public static string Body(IBatchProvider provider, BatchRequest request, string property)
     {
-        using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            provider.WriteRequestLine(writer, request);
-        }
-
-        using var line = JsonDocument.Parse(buffer.ToArray());
+        var requestLine = new IO.JsonLine();
+        provider.WriteRequestLine(requestLine, request);
+        using var line = JsonDocument.Parse(requestLine.ToArray());
         return line.RootElement.GetProperty(property).GetRawText();
     }
 

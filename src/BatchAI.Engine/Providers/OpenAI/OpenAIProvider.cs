@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text;
-using System.Text.Json;
 using BatchAI.Providers.Http;
+using BatchAI.IO;
 using BatchAI.Requests;
 
 namespace BatchAI.Providers.OpenAI;
@@ -36,47 +36,46 @@ internal sealed class OpenAIProvider(OpenAIApi api, IDisposable? owned = null, P
 
     public RecordProblem? Check(BatchRequest request) => null;
 
-    public void WriteRequestLine(Utf8JsonWriter writer, BatchRequest request)
+    public void WriteRequestLine(JsonLine line, BatchRequest request)
     {
-        writer.WriteStartObject();
-        writer.WriteString("custom_id", request.CustomId);
-        writer.WriteString("method", "POST");
-        writer.WriteString("url", Endpoint);
-        writer.WriteStartObject("body");
-        writer.WriteString("model", request.Model);
-        writer.WriteStartArray("messages");
+        line.StartObject();
+        line.Text(Names.CustomId, request.CustomId);
+        line.Text(Names.Method, "POST");
+        line.Text(Names.Url, Endpoint);
+        line.StartObject(Names.Body);
+        line.Text(Names.Model, request.Model);
+        line.StartArray(Names.Messages);
         if (request.SystemPrompt is { } system)
         {
-            WriteMessage(writer, "system", system);
+            WriteMessage(line, "system", system);
         }
 
-        WriteMessage(writer, "user", request.Prompt);
-        writer.WriteEndArray();
+        WriteMessage(line, "user", request.Prompt);
+        line.EndArray();
         if (request.MaxOutputTokens is { } maxTokens)
         {
-            writer.WriteNumber("max_completion_tokens", maxTokens);
+            line.Number(Names.MaxCompletionTokens, maxTokens);
         }
 
         if (request.Temperature is { } temperature)
         {
-            writer.WriteNumber("temperature", temperature);
+            line.Number(Names.Temperature, temperature);
         }
 
         if (request.Schema is { } schema)
         {
-            writer.WriteStartObject("response_format");
-            writer.WriteString("type", "json_schema");
-            writer.WriteStartObject("json_schema");
-            writer.WriteString("name", schema.Name);
-            writer.WriteBoolean("strict", true);
-            writer.WritePropertyName("schema");
-            writer.WriteRawValue(schema.Json, skipInputValidation: true);
-            writer.WriteEndObject();
-            writer.WriteEndObject();
+            line.StartObject(Names.ResponseFormat);
+            line.Text(Names.Type, "json_schema");
+            line.StartObject(Names.JsonSchema);
+            line.Text(Names.Name, schema.Name);
+            line.Boolean(Names.Strict, true);
+            line.Raw(Names.Schema, schema.Json);
+            line.EndObject();
+            line.EndObject();
         }
 
-        writer.WriteEndObject();
-        writer.WriteEndObject();
+        line.EndObject();
+        line.EndObject();
     }
 
     public async Task<RemoteBatch> SubmitAsync(PartSubmission part, Action<string> onUploaded, CancellationToken cancellationToken)
@@ -187,11 +186,32 @@ internal sealed class OpenAIProvider(OpenAIApi api, IDisposable? owned = null, P
         return metadata;
     }
 
-    private static void WriteMessage(Utf8JsonWriter writer, string role, string content)
+    private static void WriteMessage(JsonLine line, string role, string content)
     {
-        writer.WriteStartObject();
-        writer.WriteString("role", role);
-        writer.WriteString("content", content);
-        writer.WriteEndObject();
+        line.StartObject();
+        line.Text(Names.Role, role);
+        line.Text(Names.Content, content);
+        line.EndObject();
+    }
+
+    /// <summary>The request line's property names, encoded once.</summary>
+    private static class Names
+    {
+        public static readonly JsonName CustomId = JsonName.Of("custom_id");
+        public static readonly JsonName Method = JsonName.Of("method");
+        public static readonly JsonName Url = JsonName.Of("url");
+        public static readonly JsonName Body = JsonName.Of("body");
+        public static readonly JsonName Model = JsonName.Of("model");
+        public static readonly JsonName Messages = JsonName.Of("messages");
+        public static readonly JsonName Role = JsonName.Of("role");
+        public static readonly JsonName Content = JsonName.Of("content");
+        public static readonly JsonName MaxCompletionTokens = JsonName.Of("max_completion_tokens");
+        public static readonly JsonName Temperature = JsonName.Of("temperature");
+        public static readonly JsonName ResponseFormat = JsonName.Of("response_format");
+        public static readonly JsonName Type = JsonName.Of("type");
+        public static readonly JsonName JsonSchema = JsonName.Of("json_schema");
+        public static readonly JsonName Name = JsonName.Of("name");
+        public static readonly JsonName Strict = JsonName.Of("strict");
+        public static readonly JsonName Schema = JsonName.Of("schema");
     }
 }
