@@ -16,7 +16,12 @@ internal sealed class JsonLine
 {
     private static readonly JsonWriterOptions ValueOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
+    private const int RememberedMinimum = 64;
+
     private byte[] _buffer = new byte[1024];
+    private string? _remembered;
+    private byte[] _rememberedBytes = new byte[256];
+    private int _rememberedLength;
     private bool _needsComma;
     private MemoryStream? _valueBuffer;
 
@@ -95,9 +100,37 @@ internal sealed class JsonLine
         }
 
         Separate();
-        Reserve(JsonStrings.MaxQuotedBytes(value.Length));
-        Length += JsonStrings.Quote(value, new Span<byte>(_buffer, Length, _buffer.Length - Length));
+        if (ReferenceEquals(value, _remembered))
+        {
+            Put(new ReadOnlySpan<byte>(_rememberedBytes, 0, _rememberedLength));
+        }
+        else
+        {
+            Reserve(JsonStrings.MaxQuotedBytes(value.Length));
+            var start = Length;
+            Length += JsonStrings.Quote(value, new Span<byte>(_buffer, Length, _buffer.Length - Length));
+            if (value.Length >= RememberedMinimum)
+            {
+                Remember(value, start);
+            }
+        }
+
         _needsComma = true;
+    }
+
+    // A prompt goes into the provider's line and then the ledger's, written by the same builder: the second time,
+    // its encoded bytes are copied rather than encoded again. Short text is cheaper to encode than to remember.
+    private void Remember(string value, int start)
+    {
+        var length = Length - start;
+        if (_rememberedBytes.Length < length)
+        {
+            _rememberedBytes = new byte[Math.Max(length, 2 * _rememberedBytes.Length)];
+        }
+
+        Array.Copy(_buffer, start, _rememberedBytes, 0, length);
+        _remembered = value;
+        _rememberedLength = length;
     }
 
     public void Number(JsonName name, long value)

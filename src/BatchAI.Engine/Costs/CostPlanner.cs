@@ -22,20 +22,37 @@ public sealed class CostPlanner(long? outputTokensPerRequest = null, long? fallb
             throw new ArgumentNullException(nameof(request));
         }
 
-        var output = outputTokensPerRequest ?? request.MaxOutputTokens ?? fallbackOutputTokens
+        var output = OutputTokens(request.MaxOutputTokens)
             ?? throw BatchAIException.InvalidInput("OutputTokensMissing", $"Record {request.CustomId} has no MaxTokens, so its output cannot be estimated: give the expected output tokens per request (-OutputTokens / --output-tokens).");
         var estimate = countedInputTokens is { } counted ? new TokenEstimate(counted, exact: true, "the provider's count-tokens endpoint") : TokenEstimator.Estimate(request, useTokenizer);
-        if (!_byModel.TryGetValue(request.Model, out var totals))
+        Count(request.Model, output, estimate.Tokens, estimate.Exact);
+        return estimate.Tokens;
+    }
+
+    /// <summary>
+    /// Adds a request whose input tokens were approximated already (<see cref="TokenEstimator.Approximate(BatchRequest)"/>),
+    /// for a planner that has a fallback for the output tokens (a draft's).
+    /// </summary>
+    internal void AddApproximated(string model, int? maxOutputTokens, long inputTokens)
+    {
+        var output = OutputTokens(maxOutputTokens) ?? throw new InvalidOperationException("This planner has no fallback for output tokens.");
+        Count(model, output, inputTokens, exact: false);
+    }
+
+    private long? OutputTokens(int? maxOutputTokens) => outputTokensPerRequest ?? maxOutputTokens ?? fallbackOutputTokens;
+
+    private void Count(string model, long outputTokens, long inputTokens, bool exact)
+    {
+        if (!_byModel.TryGetValue(model, out var totals))
         {
             totals = new CostInputs { Basis = "planned", TokensExact = true };
-            _byModel[request.Model] = totals;
+            _byModel[model] = totals;
         }
 
         totals.Requests++;
-        totals.InputTokens += estimate.Tokens;
-        totals.OutputTokens += output;
-        totals.TokensExact &= estimate.Exact;
-        return estimate.Tokens;
+        totals.InputTokens += inputTokens;
+        totals.OutputTokens += outputTokens;
+        totals.TokensExact &= exact;
     }
 
     /// <summary>The totals per model, in the order the models were first seen.</summary>

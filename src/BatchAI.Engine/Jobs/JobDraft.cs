@@ -19,9 +19,10 @@ public sealed class JobDraft : IDisposable
     private readonly ProviderLimits _limits;
     private readonly HashSet<string> _columnNames = new(StringComparer.Ordinal);
     private readonly HashSet<string> _schemas = new(StringComparer.Ordinal);
-    private readonly FileStream _requests;
-    private readonly IO.JsonLine _line = new();
-    private readonly IO.JsonLine _ledgerLine = new();
+    private readonly WriteBehind _writes = new();
+    private readonly Stream _requests;
+    private readonly RequestEncoder _encoder;
+    private readonly EncodedChunk _single = new();
     private readonly List<RecordProblem> _rejections = [];
     private ColumnSet? _lastColumns;
     private SkippedLog? _skipped;
@@ -36,8 +37,9 @@ public sealed class JobDraft : IDisposable
         JobsFolder = jobsFolder;
         PrivateStore.Folder(Path.GetDirectoryName(stagingFolder)!);
         PrivateStore.Folder(stagingFolder);
-        _parts = new PartBuilder(stagingFolder, limits, firstIndex: 1, attempt: 1);
-        _requests = PrivateStore.Create(Path.Combine(stagingFolder, JobLedger.RequestsFile), FileMode.CreateNew);
+        _parts = new PartBuilder(stagingFolder, limits, firstIndex: 1, attempt: 1, _writes);
+        _encoder = CreateEncoder();
+        _requests = _writes.Open(PrivateStore.Create(Path.Combine(stagingFolder, JobLedger.RequestsFile), FileMode.CreateNew));
     }
 
     public string JobId => _manifest.Id;
@@ -98,22 +100,42 @@ public sealed class JobDraft : IDisposable
             throw new InvalidOperationException("The draft has been submitted or discarded.");
         }
 
-        if (_provider.Check(request) is { } refused)
+        _single.Clear();
+        _encoder.Encode(request, _single);
+        return Place(_single, 0);
+    }
+
+    /// <summary>A new encoder for this draft's provider, for a thread that encodes requests ahead of <see cref="Place"/>.</summary>
+    internal RequestEncoder CreateEncoder() => new(_provider, _limits);
+
+    /// <summary>
+    /// Adds the request a chunk holds at <paramref name="index"/>, encoded by <see cref="CreateEncoder"/>'s encoder,
+    /// or refuses it: for the problems found while it was read, built or encoded, or for a duplicate custom id.
+    /// Requests must be placed in input order.
+    /// </summary>
+    internal IReadOnlyList<RecordProblem> Place(EncodedChunk chunk, int index)
+    {
+        if (_closed)
         {
-            return Reject(refused);
+            throw new InvalidOperationException("The draft has been submitted or discarded.");
         }
 
-        // Encode first: a request refused for its size must not claim its custom id.
-        _line.Clear();
-        _provider.WriteRequestLine(_line, request);
-        if (_line.Length + 1 > _limits.MaxBytesPerBatch)
+        ref readonly var entry = ref chunk[index];
+        if (entry.Problems is { } problems)
         {
-            return Reject(RecordProblem.For(request.Source, null, "RequestTooLarge", string.Format(CultureInfo.InvariantCulture, "the request is {0:N0} bytes; one {1} batch holds at most {2:N0}", _line.Length, _provider.Kind, _limits.MaxBytesPerBatch)));
+            foreach (var problem in problems)
+            {
+                Reject(problem);
+            }
+
+            return problems;
         }
 
-        if (!_ids.TryAdd(request.CustomId, request.RowNumber, out var firstRow))
+        var id = chunk.Bytes(entry.Id);
+        if (!_ids.TryAdd(id, entry.Row, out var firstRow))
         {
-            return Reject(RecordProblem.For(request.Source, IdField, "CustomIdDuplicate", string.Format(CultureInfo.InvariantCulture, "the custom id '{0}' was already used by row {1}", request.CustomId, firstRow)));
+            var text = System.Text.Encoding.ASCII.GetString(chunk.Buffer, entry.Id.Start, entry.Id.Length);
+            return Reject(new RecordProblem(entry.Row, entry.Line, IdField, "CustomIdDuplicate", string.Format(CultureInfo.InvariantCulture, "the custom id '{0}' was already used by row {1}", text, firstRow)));
         }
 
         if (PilotSize is { } pilot && _manifest.RequestCount == pilot)
@@ -121,15 +143,13 @@ public sealed class JobDraft : IDisposable
             _parts.HoldFromHere();
         }
 
-        var tokens = Plan.Add(request);
-        var part = _parts.Add(request.Model, request.CustomId, request.Schema?.Id, _line.Buffer, _line.Length, tokens);
-        _ledgerLine.Clear();
-        RequestFile.Write(_ledgerLine, request, part.Index);
-        _ledgerLine.EndLine();
-        _requests.Write(_ledgerLine.Buffer, 0, _ledgerLine.Length);
+        Plan.AddApproximated(entry.Model, entry.MaxOutputTokens, entry.Tokens);
+        var part = _parts.Add(entry.Model, id, entry.Schema?.Id, chunk.Buffer, entry.RequestLine.Start, entry.RequestLine.Length, entry.Tokens);
+        _requests.Write(chunk.Buffer, entry.LedgerLine.Start, entry.LedgerLine.Length);
+        RequestFile.EndWithPart(_requests, part.Index);
 
         _manifest.RequestCount++;
-        Remember(request);
+        Remember(entry.Columns, entry.Model, entry.Schema);
         return [];
     }
 
@@ -138,10 +158,11 @@ public sealed class JobDraft : IDisposable
     {
         if (!_closed)
         {
-            Close();
+            Close(keep: false);
             TryDelete(_stagingFolder);
         }
 
+        _writes.Dispose();
         _provider.Dispose();
     }
 
@@ -174,7 +195,7 @@ public sealed class JobDraft : IDisposable
                 : "There are no requests to submit: the input had no records.");
         }
 
-        Close();
+        Close(keep: true);
         _manifest.SkippedCount = RejectedCount;
         _manifest.Parts = _manifest.Parts.OrderBy(p => p.Index).ToList();
         var ledger = new JobLedger(_stagingFolder);
@@ -202,12 +223,12 @@ public sealed class JobDraft : IDisposable
         return [problem];
     }
 
-    private void Remember(BatchRequest request)
+    private void Remember(ColumnSet columns, string model, ResponseSchema? schema)
     {
-        if (!ReferenceEquals(request.Source.Columns, _lastColumns))
+        if (!ReferenceEquals(columns, _lastColumns))
         {
-            _lastColumns = request.Source.Columns;
-            foreach (var name in request.Source.Columns.Names)
+            _lastColumns = columns;
+            foreach (var name in columns.Names)
             {
                 if (_columnNames.Add(name))
                 {
@@ -216,12 +237,12 @@ public sealed class JobDraft : IDisposable
             }
         }
 
-        if (!_manifest.Models.Contains(request.Model))
+        if (!_manifest.Models.Contains(model))
         {
-            _manifest.Models.Add(request.Model);
+            _manifest.Models.Add(model);
         }
 
-        if (request.Schema is { } schema && _schemas.Add(schema.Id))
+        if (schema is not null && _schemas.Add(schema.Id))
         {
             _manifest.SchemaNames[schema.Id] = schema.Name;
             var path = Path.Combine(_stagingFolder, "schemas", schema.Id + ".json");
@@ -232,14 +253,28 @@ public sealed class JobDraft : IDisposable
         }
     }
 
-    private void Close()
+    /// <param name="keep">True to make every file durable (the job goes into the store); false when the draft is discarded.</param>
+    private void Close(bool keep)
     {
         _closed = true;
-        _skipped?.Dispose();
-        _manifest.Parts.AddRange(_parts.Complete());
-        _parts.Dispose();
-        _requests.Flush(flushToDisk: true);
-        _requests.Dispose();
+        if (!keep)
+        {
+            _writes.Dispose(); // the files are deleted next: nothing more needs writing
+        }
+
+        try
+        {
+            _skipped?.Dispose();
+            _requests.Dispose();
+            if (keep)
+            {
+                _manifest.Parts.AddRange(_parts.Complete()); // waits until the request file and every part are on disk
+            }
+        }
+        finally
+        {
+            _parts.Dispose();
+        }
     }
 
     private static void TryDelete(string folder)

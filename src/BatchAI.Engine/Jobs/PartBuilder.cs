@@ -18,15 +18,20 @@ internal sealed class PartBuilder : IDisposable
     private readonly int _attempt;
     private readonly Dictionary<string, OpenPart> _open = new(StringComparer.Ordinal);
     private readonly List<PartRecord> _finished = [];
+    private readonly WriteBehind _writes;
+    private readonly bool _ownsWrites;
     private int _nextIndex;
     private bool _holding;
 
     /// <param name="folder">The job (or staging) folder; parts go under its <c>parts/</c>.</param>
     /// <param name="firstIndex">The index of the first part this builder starts.</param>
     /// <param name="attempt">1 for a job's first submission, 2 for its first resubmission, and so on.</param>
-    public PartBuilder(string folder, ProviderLimits limits, int firstIndex, int attempt)
+    /// <param name="writes">The writer the part files go through, when the caller shares its own; otherwise the builder has one.</param>
+    public PartBuilder(string folder, ProviderLimits limits, int firstIndex, int attempt, WriteBehind? writes = null)
     {
         _folder = folder;
+        _ownsWrites = writes is null;
+        _writes = writes ?? new WriteBehind();
         _limits = limits;
         _nextIndex = firstIndex;
         _attempt = attempt;
@@ -38,19 +43,16 @@ internal sealed class PartBuilder : IDisposable
 
     /// <summary>Appends one encoded request line (without its newline) and returns the part it went into.</summary>
     /// <param name="tokens">The request's input tokens, estimated: what it takes of the provider's queue.</param>
-    public PartRecord Add(string model, string customId, string? schemaId, byte[] line, int count, long tokens)
+    public PartRecord Add(string model, string customId, string? schemaId, byte[] line, int count, long tokens) =>
+        Add(model, Encoding.ASCII.GetBytes(customId), schemaId, line, 0, count, tokens);
+
+    /// <summary>As <see cref="Add(string, string, string?, byte[], int, long)"/>, with the id as its ASCII bytes and the line at an offset.</summary>
+    public PartRecord Add(string model, ReadOnlySpan<byte> customId, string? schemaId, byte[] line, int offset, int count, long tokens)
     {
         var part = PartFor(model, count + 1L, tokens);
-        part.Lines.Write(line, 0, count);
+        part.Lines.Write(line, offset, count);
         part.Lines.WriteByte((byte)'\n');
-        part.Ids.Write(customId);
-        if (schemaId is not null)
-        {
-            part.Ids.Write('\t');
-            part.Ids.Write(schemaId);
-        }
-
-        part.Ids.Write('\n');
+        part.WriteId(customId, schemaId);
         part.Record.Requests++;
         part.Record.Bytes += count + 1;
         part.Record.Tokens += tokens;
@@ -72,7 +74,7 @@ internal sealed class PartBuilder : IDisposable
         _holding = true;
     }
 
-    /// <summary>Flushes every part to disk and returns them all, in index order.</summary>
+    /// <summary>Closes every part, waits until they (and all else handed to the same writer) are on disk, and returns them all, in index order.</summary>
     public List<PartRecord> Complete()
     {
         foreach (var part in _open.Values)
@@ -81,11 +83,18 @@ internal sealed class PartBuilder : IDisposable
         }
 
         _open.Clear();
+        _writes.Drain();
         return _finished.OrderBy(p => p.Index).ToList();
     }
 
+    /// <summary>Lets go of the parts; those not completed are not made durable (they are not used).</summary>
     public void Dispose()
     {
+        if (_ownsWrites)
+        {
+            _writes.Dispose();
+        }
+
         foreach (var part in _open.Values)
         {
             part.Dispose();
@@ -115,41 +124,57 @@ internal sealed class PartBuilder : IDisposable
         // One model per batch: OpenAI does not document mixing models in a batch, and Azure rejects it.
         var index = _nextIndex++;
         var record = new PartRecord { Index = index, Attempt = _attempt, Held = _holding, Model = model, File = string.Format(CultureInfo.InvariantCulture, "parts/part-{0:0000}.jsonl", index) };
-        part = new OpenPart(record, Path.Combine(_folder, record.File), Path.Combine(_folder, IdsFile(record)));
+        part = new OpenPart(_writes, record, Path.Combine(_folder, record.File), Path.Combine(_folder, IdsFile(record)));
         _open[model] = part;
         return part;
     }
 
     private void Finish(OpenPart part)
     {
-        part.Flush();
+        // Both files are handed to the writer to be made durable; Complete waits for that.
         part.Dispose();
         _finished.Add(part.Record);
     }
 
     private sealed class OpenPart : IDisposable
     {
-        public OpenPart(PartRecord record, string linesPath, string idsPath)
+        private byte[] _idLine = new byte[128];
+
+        public OpenPart(WriteBehind writes, PartRecord record, string linesPath, string idsPath)
         {
             Record = record;
 
             // Create, not CreateNew: a resubmission interrupted before its manifest was saved left files under these
             // names that nothing refers to; they are replaced.
-            Lines = PrivateStore.Create(linesPath, FileMode.Create);
-            Ids = new StreamWriter(PrivateStore.Create(idsPath, FileMode.Create, bufferSize: 1 << 14), new UTF8Encoding(false));
+            Lines = writes.Open(PrivateStore.Create(linesPath, FileMode.Create));
+            Ids = writes.Open(PrivateStore.Create(idsPath, FileMode.Create));
         }
 
         public PartRecord Record { get; }
 
-        public FileStream Lines { get; }
+        public Stream Lines { get; }
 
-        public StreamWriter Ids { get; }
+        public Stream Ids { get; }
 
-        public void Flush()
+        /// <summary>Writes the id's line of the ids file: the id, then a tab and the schema id when there is one.</summary>
+        public void WriteId(ReadOnlySpan<byte> customId, string? schemaId)
         {
-            Ids.Flush();
-            ((FileStream)Ids.BaseStream).Flush(flushToDisk: true);
-            Lines.Flush(flushToDisk: true);
+            var length = customId.Length + 1 + (schemaId is null ? 0 : Encoding.UTF8.GetMaxByteCount(schemaId.Length) + 1);
+            if (_idLine.Length < length)
+            {
+                _idLine = new byte[Math.Max(length, 2 * _idLine.Length)];
+            }
+
+            customId.CopyTo(_idLine);
+            var used = customId.Length;
+            if (schemaId is not null)
+            {
+                _idLine[used++] = (byte)'\t';
+                used += Encoding.UTF8.GetBytes(schemaId, 0, schemaId.Length, _idLine, used);
+            }
+
+            _idLine[used++] = (byte)'\n';
+            Ids.Write(_idLine, 0, used);
         }
 
         public void Dispose()

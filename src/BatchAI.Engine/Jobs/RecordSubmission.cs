@@ -27,45 +27,22 @@ public static class RecordSubmission
         using var draft = service.CreateDraft(definition, reporter);
         draft.IdField = options.IdColumn ?? draft.IdField;
         var problems = new RecordProblemTally(reporter);
-        void Report(RecordProblem problem, bool fromDraft = false)
-        {
-            if (!fromDraft)
-            {
-                draft.Refuse(problem);
-            }
-
-            problems.Add(problem);
-        }
-
         var activity = "Preparing job " + (definition.Name ?? draft.JobId);
         long read = 0;
-        foreach (var item in records.Read())
+        foreach (var chunk in EncodeAhead(records, factory, draft.CreateEncoder(), cancellationToken))
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            if (++read % 10_000 == 0)
+            for (var i = 0; i < chunk.Count; i++)
             {
-                reporter.Progress(new ProgressReport(activity, string.Format(CultureInfo.InvariantCulture, "{0:N0} records read", read), -1));
-            }
-
-            if (item.Problem is { } readProblem)
-            {
-                Report(readProblem);
-                continue;
-            }
-
-            var built = factory.Build(item.Record!);
-            foreach (var problem in built.Problems)
-            {
-                Report(problem);
-            }
-
-            // Once any record is bad nothing will be sent, but the draft goes on checking (duplicate ids, sizes) so
-            // that one pass reports every bad record; it is discarded at the end.
-            if (built.Request is { } request)
-            {
-                foreach (var problem in draft.Add(request))
+                if (++read % 10_000 == 0)
                 {
-                    Report(problem, fromDraft: true);
+                    reporter.Progress(new ProgressReport(activity, string.Format(CultureInfo.InvariantCulture, "{0:N0} records read", read), -1));
+                }
+
+                // Once any record is bad nothing will be sent, but the draft goes on checking (duplicate ids, sizes) so
+                // that one pass reports every bad record; it is discarded at the end.
+                foreach (var problem in draft.Place(chunk, i))
+                {
+                    problems.Add(problem);
                 }
             }
         }
@@ -82,6 +59,93 @@ public static class RecordSubmission
         }
 
         return await service.SubmitAsync(draft, reporter, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Reads, builds and encodes the records on a thread of its own, a chunk at a time, while the caller places the
+    /// chunk before (<see cref="JobDraft.Place"/>, the part that needs the draft's state: ids, parts, files). Only
+    /// reused chunks of bytes pass between the threads, so no request outlives the thread that made it (handing
+    /// built requests over instead, to share the encoding, cost more processor time in collections than it saved).
+    /// The reading thread stays at most a few chunks ahead, so memory does not grow with the input. A failure while
+    /// reading (an unreadable file) is thrown to the caller after the chunks read before it; when the caller stops
+    /// (cancellation, an exception), the reading thread stops too before this returns.
+    /// </summary>
+    internal static IEnumerable<EncodedChunk> EncodeAhead(IRecordSource records, BatchRequestFactory factory, RequestEncoder encoder, CancellationToken cancellationToken)
+    {
+        const int ChunksInFlight = 3;
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var full = new Handoff<EncodedChunk>(ChunksInFlight);
+        var free = new Handoff<EncodedChunk>(ChunksInFlight + 1);
+        for (var i = 0; i < ChunksInFlight + 1; i++)
+        {
+            free.Add(new EncodedChunk(), CancellationToken.None);
+        }
+
+        Exception? failure = null;
+        var reader = new Thread(() =>
+        {
+            try
+            {
+                var chunk = free.Take(stop.Token)!;
+                foreach (var item in records.Read())
+                {
+                    stop.Token.ThrowIfCancellationRequested();
+                    if (item.Problem is { } readProblem)
+                    {
+                        chunk.AddProblems([readProblem]);
+                    }
+                    else if (factory.Build(item.Record!) is var built && built.Request is { } request)
+                    {
+                        encoder.Encode(request, chunk);
+                    }
+                    else
+                    {
+                        chunk.AddProblems(built.Problems);
+                    }
+
+                    if (chunk.IsFull)
+                    {
+                        full.Add(chunk, stop.Token);
+                        chunk = free.Take(stop.Token)!;
+                    }
+                }
+
+                full.Add(chunk, stop.Token);
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                // The caller stopped reading.
+            }
+            catch (Exception error)
+            {
+                failure = error;
+            }
+            finally
+            {
+                full.CompleteAdding();
+            }
+        })
+        { IsBackground = true, Name = "BatchAI record reader" };
+        reader.Start();
+        try
+        {
+            while (full.Take(cancellationToken) is { } chunk)
+            {
+                yield return chunk;
+                chunk.Clear();
+                free.Add(chunk, CancellationToken.None);
+            }
+        }
+        finally
+        {
+            stop.Cancel();
+            reader.Join();
+        }
+
+        if (failure is not null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(failure).Throw();
+        }
     }
 
     /// <summary>The factory that makes the records' requests, once the input is known to have every column it needs.</summary>

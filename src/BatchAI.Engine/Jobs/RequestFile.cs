@@ -13,6 +13,17 @@ internal static class RequestFile
 {
     public static void Write(JsonLine line, BatchRequest request, int part)
     {
+        WriteAllButPart(line, request);
+        line.Number(Names.Part, part);
+        line.EndObject();
+    }
+
+    /// <summary>
+    /// The line without its part and closing brace: all that is known before the draft places the request (the
+    /// part comes last so that the rest can be encoded ahead, on another thread). <see cref="EndWithPart"/> ends it.
+    /// </summary>
+    public static void WriteAllButPart(JsonLine line, BatchRequest request)
+    {
         line.StartObject();
         line.Text(Names.Id, request.CustomId);
         line.Number(Names.Row, request.RowNumber);
@@ -21,7 +32,6 @@ internal static class RequestFile
             line.Number(Names.Line, number);
         }
 
-        line.Number(Names.Part, part);
         line.Text(Names.Model, request.Model);
         if (request.SystemPrompt is { } system)
         {
@@ -54,7 +64,18 @@ internal static class RequestFile
         }
 
         line.EndObject();
-        line.EndObject();
+    }
+
+    /// <summary>Writes the end of a line begun by <see cref="WriteAllButPart"/>: the part, the closing brace and the newline.</summary>
+    public static void EndWithPart(Stream stream, int part)
+    {
+        var end = PartSuffix;
+        var length = PartName.Length;
+        System.Buffers.Text.Utf8Formatter.TryFormat(part, new Span<byte>(end, length, end.Length - length), out var digits);
+        length += digits;
+        end[length++] = (byte)'}';
+        end[length++] = (byte)'\n';
+        stream.Write(end, 0, length);
     }
 
     public static void WriteValue(Utf8JsonWriter writer, object? value) => RecordValue.WriteJson(writer, value);
@@ -101,6 +122,13 @@ internal static class RequestFile
     /// columns share one <see cref="ColumnSet"/>, as they did when read, and their names are compared as bytes, not
     /// made into strings again.
     /// </summary>
+    private static readonly byte[] PartName = ",\"part\":"u8.ToArray();
+
+    [ThreadStatic]
+    private static byte[]? t_partSuffix;
+
+    private static byte[] PartSuffix => t_partSuffix ??= PartName.Concat(new byte[16]).ToArray();
+
     /// <summary>The line's property names, encoded once.</summary>
     private static class Names
     {

@@ -10,6 +10,8 @@ public sealed class BatchRequestFactory
 {
     private readonly RequestOptions _options;
     private readonly CustomIdMap? _seenIds;
+    private static readonly List<RecordProblem> NoProblems = [];
+
     private ColumnSet? _lastCheckedColumns;
     private List<RecordProblem> _lastColumnProblems = [];
 
@@ -102,7 +104,7 @@ public sealed class BatchRequestFactory
         }
 
         return _lastColumnProblems.Count == 0
-            ? []
+            ? NoProblems
             : _lastColumnProblems.Select(p => RecordProblem.For(record, p.Field, p.ErrorId, p.Message)).ToList();
     }
 

@@ -77,7 +77,7 @@ internal sealed class CsvRecordSource : IRecordSource
             }
 
             row++;
-            var values = new object?[_reader.FieldCount];
+            var values = new string?[_reader.FieldCount];
             for (var i = 0; i < values.Length; i++)
             {
                 values[i] = _reader.GetString(i);

@@ -8,6 +8,8 @@ namespace BatchAI.Requests;
 /// </summary>
 internal sealed class CustomIdMap
 {
+    private const int MaxIdBytes = CustomIds.MaxLength;
+
     private byte[] _bytes = new byte[4096];
     private int _byteCount;
     private int[] _offsets = new int[256];
@@ -20,7 +22,10 @@ internal sealed class CustomIdMap
 
     /// <summary>Adds <paramref name="id"/>; when it was already present, returns false and leaves its value as it was.</summary>
     /// <exception cref="ArgumentException">The id is not a valid custom id.</exception>
-    public bool TryAdd(string id, long value, out long existing)
+    public bool TryAdd(string id, long value, out long existing) => TryAdd(Ascii(id, stackalloc byte[MaxIdBytes]), value, out existing);
+
+    /// <summary>As <see cref="TryAdd(string, long, out long)"/>, for an id given as its ASCII bytes, already known to be valid.</summary>
+    public bool TryAdd(ReadOnlySpan<byte> id, long value, out long existing)
     {
         var slot = Find(id);
         if (_slots[slot] != 0)
@@ -37,14 +42,15 @@ internal sealed class CustomIdMap
     /// <summary>Adds <paramref name="id"/> or replaces its value.</summary>
     public void Set(string id, long value)
     {
-        var slot = Find(id);
+        var bytes = Ascii(id, stackalloc byte[MaxIdBytes]);
+        var slot = Find(bytes);
         if (_slots[slot] != 0)
         {
             _values[_slots[slot] - 1] = value;
         }
         else
         {
-            Insert(slot, id, value);
+            Insert(slot, bytes, value);
         }
     }
 
@@ -52,7 +58,7 @@ internal sealed class CustomIdMap
     {
         if (CustomIds.IsValid(id))
         {
-            var slot = Find(id);
+            var slot = Find(Ascii(id, stackalloc byte[MaxIdBytes]));
             if (_slots[slot] != 0)
             {
                 value = _values[_slots[slot] - 1];
@@ -66,14 +72,25 @@ internal sealed class CustomIdMap
 
     public bool Contains(string id) => TryGetValue(id, out _);
 
-    /// <summary>The slot that holds <paramref name="id"/>, or the empty slot where it belongs.</summary>
-    private int Find(string id)
+    /// <summary>A valid id's characters as bytes (they are ASCII), in <paramref name="buffer"/>.</summary>
+    private static ReadOnlySpan<byte> Ascii(string id, Span<byte> buffer)
     {
         if (!CustomIds.IsValid(id))
         {
             throw new ArgumentException(CustomIds.Explain(id), nameof(id));
         }
 
+        for (var i = 0; i < id.Length; i++)
+        {
+            buffer[i] = (byte)id[i];
+        }
+
+        return buffer.Slice(0, id.Length);
+    }
+
+    /// <summary>The slot that holds <paramref name="id"/>, or the empty slot where it belongs.</summary>
+    private int Find(ReadOnlySpan<byte> id)
+    {
         var mask = _slots.Length - 1;
         var slot = Hash(id) & mask;
         while (_slots[slot] != 0 && !Matches(_slots[slot] - 1, id))
@@ -84,7 +101,7 @@ internal sealed class CustomIdMap
         return slot;
     }
 
-    private void Insert(int slot, string id, long value)
+    private void Insert(int slot, ReadOnlySpan<byte> id, long value)
     {
         Append(id, value);
         _slots[slot] = _count;
@@ -94,7 +111,7 @@ internal sealed class CustomIdMap
         }
     }
 
-    private static int Hash(string id)
+    private static int Hash(ReadOnlySpan<byte> id)
     {
         // FNV-1a over the ASCII bytes; good spread for short keys and cheap.
         unchecked
@@ -109,26 +126,10 @@ internal sealed class CustomIdMap
         }
     }
 
-    private bool Matches(int entry, string id)
-    {
-        if (_lengths[entry] != id.Length)
-        {
-            return false;
-        }
+    private bool Matches(int entry, ReadOnlySpan<byte> id) =>
+        _lengths[entry] == id.Length && id.SequenceEqual(new ReadOnlySpan<byte>(_bytes, _offsets[entry], id.Length));
 
-        var offset = _offsets[entry];
-        for (var i = 0; i < id.Length; i++)
-        {
-            if (_bytes[offset + i] != id[i])
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
-
-    private void Append(string id, long value)
+    private void Append(ReadOnlySpan<byte> id, long value)
     {
         if (_byteCount + id.Length > _bytes.Length)
         {
@@ -142,11 +143,7 @@ internal sealed class CustomIdMap
             Array.Resize(ref _values, _count * 2);
         }
 
-        for (var i = 0; i < id.Length; i++)
-        {
-            _bytes[_byteCount + i] = (byte)id[i];
-        }
-
+        id.CopyTo(new Span<byte>(_bytes, _byteCount, id.Length));
         _offsets[_count] = _byteCount;
         _lengths[_count] = (byte)id.Length;
         _values[_count] = value;
@@ -172,7 +169,7 @@ internal sealed class CustomIdMap
 
     private int HashAt(int entry)
     {
-        // Same FNV-1a as Hash(string), read from the stored bytes so growing the index allocates no strings.
+        // Same FNV-1a as Hash, read from the stored bytes so growing the index allocates no strings.
         unchecked
         {
             var hash = (int)2166136261;

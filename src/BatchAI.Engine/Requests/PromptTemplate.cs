@@ -9,7 +9,13 @@ namespace BatchAI.Requests;
 /// </summary>
 public sealed class PromptTemplate
 {
+    [ThreadStatic]
+    private static StringBuilder? t_builder;
+
     private readonly IReadOnlyList<Segment> _segments;
+
+    // Replaced whole, never changed, so a template shared by threads always sees a consistent pair.
+    private ResolvedColumns? _resolved;
 
     private PromptTemplate(string text, IReadOnlyList<Segment> segments)
     {
@@ -114,27 +120,43 @@ public sealed class PromptTemplate
             throw new ArgumentNullException(nameof(record));
         }
 
-        var builder = new StringBuilder();
-        foreach (var segment in _segments)
+        // Records of one file share their columns: look the placeholders up once for them, not by name on every row.
+        var resolved = _resolved;
+        if (!ReferenceEquals(resolved?.Columns, record.Columns))
         {
-            if (!segment.IsPlaceholder)
-            {
-                builder.Append(segment.Value);
-            }
-            else if (record.TryGetValue(segment.Value, out var value))
-            {
-                builder.Append(RecordValue.ToText(value));
-            }
-            else
-            {
-                throw new InvalidOperationException($"The record has no column '{segment.Value}'; check MissingColumns first.");
-            }
+            resolved = new ResolvedColumns(record.Columns, _segments.Select(s => s.IsPlaceholder ? IndexOf(record.Columns, s.Value) : -1).ToArray());
+            _resolved = resolved;
         }
 
-        return builder.ToString();
+        var builder = t_builder ??= new StringBuilder();
+        builder.Clear();
+        for (var i = 0; i < _segments.Count; i++)
+        {
+            var segment = _segments[i];
+            builder.Append(segment.IsPlaceholder ? RecordValue.ToText(record.Values[resolved!.Indexes[i]]) : segment.Value);
+        }
+
+        var text = builder.ToString();
+        if (builder.Capacity > 1 << 16)
+        {
+            t_builder = null; // a rare long prompt does not stay in memory
+        }
+
+        return text;
     }
 
+    private static int IndexOf(ColumnSet columns, string name) =>
+        columns.TryGetIndex(name, out var index) ? index : throw new InvalidOperationException($"The record has no column '{name}'; check MissingColumns first.");
+
     public override string ToString() => Text;
+
+    /// <summary>Where each placeholder's column is in records with these columns (-1 for literal segments).</summary>
+    private sealed class ResolvedColumns(ColumnSet columns, int[] indexes)
+    {
+        public ColumnSet Columns { get; } = columns;
+
+        public int[] Indexes { get; } = indexes;
+    }
 
     private readonly struct Segment(bool isPlaceholder, string value)
     {

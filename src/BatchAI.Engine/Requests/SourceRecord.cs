@@ -40,6 +40,20 @@ public sealed class SourceRecord
         LineNumber = lineNumber;
     }
 
+    /// <summary>A record of text fields (a CSV row's), taking <paramref name="fields"/> as its own: text needs no normalizing.</summary>
+    internal SourceRecord(long rowNumber, ColumnSet columns, string?[] fields, long? lineNumber)
+    {
+        if (fields.Length != columns.Count)
+        {
+            throw new ArgumentException($"{fields.Length} values were given for {columns.Count} columns.", nameof(fields));
+        }
+
+        RowNumber = rowNumber;
+        Columns = columns;
+        _values = fields;
+        LineNumber = lineNumber;
+    }
+
     /// <summary>The 1-based number of the data record (the header is not counted).</summary>
     public long RowNumber { get; }
 

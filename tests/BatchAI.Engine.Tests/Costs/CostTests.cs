@@ -129,6 +129,31 @@ public sealed class CostTests : IDisposable
     }
 
     [Fact]
+    public void AWholeRequestIsApproximatedAsTheEstimateWithoutATokenizerIsAndAPlanCountsItTheSame()
+    {
+        var source = SourceRecord.FromPairs(1, [new("n", 1)]);
+        var schema = ResponseSchema.Parse("""{"type":"object","properties":{"label":{"type":"string"}}}""");
+        var request = new BatchRequest("a", source, "Classify: Zoë 日本語 \"x\"", "gpt-4o-mini", systemPrompt: "Be brief.", maxOutputTokens: 20, schema: schema);
+        var plain = new BatchRequest("b", source, new string('x', 41), "gpt-4o-mini");
+
+        Assert.Equal(TokenEstimator.Estimate(request, useTokenizer: false).Tokens, TokenEstimator.Approximate(request));
+        Assert.Equal(15L, TokenEstimator.Approximate(plain)); // 41 / 4 rounded up, + 4 for the message
+
+        var byRequest = new CostPlanner(fallbackOutputTokens: 100, useTokenizer: false);
+        var approximated = new CostPlanner(fallbackOutputTokens: 100, useTokenizer: false);
+        foreach (var r in new[] { request, plain })
+        {
+            byRequest.Add(r);
+            approximated.AddApproximated(r.Model, r.MaxOutputTokens, TokenEstimator.Approximate(r));
+        }
+
+        var expected = byRequest.Totals.Single().Value;
+        var actual = approximated.Totals.Single().Value;
+        Assert.Equal((expected.Requests, expected.InputTokens, expected.OutputTokens, expected.TokensExact), (actual.Requests, actual.InputTokens, actual.OutputTokens, actual.TokensExact));
+        Assert.Equal(120L, actual.OutputTokens); // 20 given, 100 assumed
+    }
+
+    [Fact]
     public void APlanAddsUpEachModelsRequests()
     {
         var planner = new CostPlanner(outputTokensPerRequest: 50);

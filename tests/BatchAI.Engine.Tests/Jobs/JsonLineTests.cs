@@ -144,6 +144,27 @@ public sealed class JsonLineTests
     }
 
     [Fact]
+    public void LongTextWrittenAgainIsCopiedFromTheFirstEncodingAndReadsTheSame()
+    {
+        var prompt = "Classify: \"quoted\" Zoë 日本語\n" + new string('x', 80);
+        var line = new JsonLine();
+        line.StartObject();
+        line.Text(JsonName.Of("a"), prompt);
+        var first = line.ToString();
+        line.Clear();
+        line.StartObject();
+        line.Text(JsonName.Of("b"), "short");
+        line.Text(JsonName.Of("a"), prompt); // the same string: copied
+        line.Text(JsonName.Of("c"), new string(prompt.ToCharArray())); // equal text, another string: encoded
+        line.EndObject();
+
+        var json = JsonDocument.Parse(line.ToArray()).RootElement;
+        Assert.Equal(prompt, json.GetProperty("a").GetString());
+        Assert.Equal(prompt, json.GetProperty("c").GetString());
+        Assert.Contains(first.Substring("{\"a\":".Length), line.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void NamesAreEncodedOnceWithTheirQuotesAndColon()
     {
         Assert.Equal("\"a \\\"b\\\" é\":", Encoding.UTF8.GetString(JsonName.Of("a \"b\" é").Utf8));

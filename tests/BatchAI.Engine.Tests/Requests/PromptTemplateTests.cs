@@ -8,6 +8,25 @@ public class PromptTemplateTests
         new(1, new ColumnSet(columns.Select(c => c.Name)), columns.Select(c => c.Value).ToList());
 
     [Fact]
+    public void RecordsWithDifferentColumnsInTurnEachFindTheirOwn()
+    {
+        // The columns are looked up once per set of columns: records whose sets alternate must not mix them up.
+        var template = PromptTemplate.Parse("{a}-{b}");
+        var ab = new ColumnSet(["a", "b"]);
+        var ba = new ColumnSet(["B", "A"]);
+
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal("1-2", template.Render(new SourceRecord(1, ab, ["1", "2"])));
+            Assert.Equal("4-3", template.Render(new SourceRecord(2, ba, ["3", "4"])));
+        }
+
+        Assert.Throws<InvalidOperationException>(() => template.Render(new SourceRecord(3, new ColumnSet(["a"]), ["1"])));
+        var shared = Enumerable.Range(0, 4).AsParallel().Select(i => template.Render(new SourceRecord(1, i % 2 == 0 ? ab : ba, ["x" + i, "y" + i]))).ToList();
+        Assert.Equal(["x0-y0", "y1-x1", "x2-y2", "y3-x3"], shared);
+    }
+
+    [Fact]
     public void FillsPlaceholdersFromTheRecord()
     {
         var template = PromptTemplate.Parse("Classify: {subject} / {body}");

@@ -22,7 +22,14 @@ internal sealed class RecordingReporter : IEngineReporter
 
     public void Warning(string message) => Warnings.Enqueue(message);
 
-    public void Progress(ProgressReport report) => ProgressReports.Enqueue(report);
+    /// <summary>Called with each progress report as it is made (to act at a given point of a run).</summary>
+    public Action<ProgressReport>? OnProgress { get; set; }
+
+    public void Progress(ProgressReport report)
+    {
+        ProgressReports.Enqueue(report);
+        OnProgress?.Invoke(report);
+    }
 
     public void Problem(RecordProblem problem) => Problems.Enqueue(problem);
 }
