@@ -19,6 +19,7 @@ internal sealed class JsonLine
     private const int RememberedMinimum = 64;
 
     private byte[] _buffer = new byte[1024];
+    private byte[]? _utf8;
     private string? _remembered;
     private byte[] _rememberedBytes = new byte[256];
     private int _rememberedLength;
@@ -108,7 +109,7 @@ internal sealed class JsonLine
         {
             Reserve(JsonStrings.MaxQuotedBytes(value.Length));
             var start = Length;
-            Length += JsonStrings.Quote(value, new Span<byte>(_buffer, Length, _buffer.Length - Length));
+            Length += JsonStrings.Quote(value, new Span<byte>(_buffer, Length, _buffer.Length - Length), ref _utf8);
             if (value.Length >= RememberedMinimum)
             {
                 Remember(value, start);

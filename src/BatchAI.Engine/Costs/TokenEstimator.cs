@@ -1,3 +1,5 @@
+using System.Numerics;
+using System.Runtime.InteropServices;
 using BatchAI.Requests;
 using Microsoft.ML.Tokenizers;
 
@@ -78,25 +80,44 @@ public static class TokenEstimator
             return 0;
         }
 
+        // Counted a vector at a time (a million-row job counts every prompt): ASCII characters, and the second
+        // halves of surrogate pairs, which are not counted (an emoji or other astral character counts once).
+        var chars = MemoryMarshal.Cast<char, ushort>(text.AsSpan());
         long ascii = 0;
-        long other = 0;
-        foreach (var c in text)
+        long lowSurrogates = 0;
+        var i = 0;
+        if (Vector.IsHardwareAccelerated && chars.Length >= Vector<ushort>.Count)
         {
-            if (char.IsLowSurrogate(c))
+            var asciiEnd = new Vector<ushort>(0x80);
+            var lowStart = new Vector<ushort>(0xDC00);
+            var lowEnd = new Vector<ushort>(0xDFFF);
+            var vectors = MemoryMarshal.Cast<ushort, Vector<ushort>>(chars);
+            foreach (var block in vectors)
             {
-                continue; // an emoji or other astral character counts once
+                // Each comparison is all ones (-1 as a signed lane) where true: subtracting counts.
+                var isAscii = Vector.AsVectorInt16(Vector.LessThan(block, asciiEnd));
+                var isLow = Vector.AsVectorInt16(Vector.BitwiseAnd(Vector.GreaterThanOrEqual(block, lowStart), Vector.LessThanOrEqual(block, lowEnd)));
+                ascii -= Vector.Dot(isAscii, Vector<short>.One);
+                lowSurrogates -= Vector.Dot(isLow, Vector<short>.One);
             }
 
-            if (c < 128)
+            i = vectors.Length * Vector<ushort>.Count;
+        }
+
+        for (; i < chars.Length; i++)
+        {
+            var c = chars[i];
+            if (c < 0x80)
             {
                 ascii++;
             }
-            else
+            else if (c is >= 0xDC00 and <= 0xDFFF)
             {
-                other++;
+                lowSurrogates++;
             }
         }
 
+        var other = text.Length - ascii - lowSurrogates;
         return (long)Math.Ceiling((ascii / 4.0) + (other / 1.5));
     }
 

@@ -23,6 +23,8 @@ internal sealed class WriteBehind : IDisposable
     // Enough to keep the writer busy while the caller fills the next blocks, few enough to keep memory flat (4 MB).
     private const int QueuedBlocks = 16;
 
+    private const long SyncEvery = 32L << 20;
+
     private readonly Handoff<Work> _queue = new(QueuedBlocks);
     private readonly ConcurrentBag<byte[]> _free = [];
     private readonly Thread _writer;
@@ -123,6 +125,13 @@ internal sealed class WriteBehind : IDisposable
             if (count > 0)
             {
                 file.Write(block!, 0, count);
+
+                // A large file is made durable as it grows, while the caller works: left to the close, the request
+                // file of a million records (360 MB) kept the caller waiting 0.2 s for the disk at the end.
+                if (!closeFile && file.Position / SyncEvery != (file.Position - count) / SyncEvery)
+                {
+                    file.Flush(flushToDisk: true);
+                }
             }
 
             if (closeFile)

@@ -129,6 +129,42 @@ public sealed class CostTests : IDisposable
     }
 
     [Fact]
+    public void TheApproximationCountsEveryKindOfCharacterAtEveryLength()
+    {
+        // Counted a vector at a time with the rest one by one: check it against the rule, character by character.
+        static long ByRule(string text)
+        {
+            long ascii = 0, other = 0;
+            foreach (var c in text)
+            {
+                if (char.IsLowSurrogate(c))
+                {
+                    continue;
+                }
+
+                if (c < 128)
+                {
+                    ascii++;
+                }
+                else
+                {
+                    other++;
+                }
+            }
+
+            return (long)Math.Ceiling((ascii / 4.0) + (other / 1.5));
+        }
+
+        var random = new Random(5);
+        string[] pieces = ["a", " ", "\n", "é", "日", "😀", "\u007F", "\u0080", "\uDBFF", "\uDC00", "\uFFFF"];
+        for (var length = 0; length < 200; length++)
+        {
+            var text = string.Concat(Enumerable.Range(0, length).Select(_ => pieces[random.Next(pieces.Length)]));
+            Assert.Equal(ByRule(text), TokenEstimator.Approximate(text));
+        }
+    }
+
+    [Fact]
     public void AWholeRequestIsApproximatedAsTheEstimateWithoutATokenizerIsAndAPlanCountsItTheSame()
     {
         var source = SourceRecord.FromPairs(1, [new("n", 1)]);
