@@ -6,30 +6,27 @@ namespace BatchAI.Jobs;
 internal sealed class ResultAppender : IDisposable
 {
     private readonly FileStream _stream;
-    private readonly IO.JsonLineWriter _writer;
+    private readonly IO.JsonLine _line = new();
 
     public ResultAppender(string path)
     {
         _stream = PrivateStore.Create(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read);
         DropPartialLastLine(_stream);
         _stream.Seek(0, SeekOrigin.End);
-        _writer = new IO.JsonLineWriter(_stream, LedgerJson.WriterOptions);
     }
 
     public void Append(ResultLine line)
     {
-        ResultFile.Write(_writer.Json, line);
-        _writer.EndLine();
+        _line.Clear();
+        ResultFile.Write(_line, line);
+        _line.EndLine();
+        _stream.Write(_line.Buffer, 0, _line.Length);
     }
 
     /// <summary>Makes what was appended survive a crash of the process or the machine.</summary>
     public void Commit() => _stream.Flush(flushToDisk: true);
 
-    public void Dispose()
-    {
-        _writer.Dispose();
-        _stream.Dispose();
-    }
+    public void Dispose() => _stream.Dispose();
 
     /// <summary>A crash in the middle of an append leaves a line without its newline: cut it off before appending.</summary>
     private static void DropPartialLastLine(FileStream stream)

@@ -11,63 +11,103 @@ namespace BatchAI.Jobs;
 /// </summary>
 internal static class ResultFile
 {
-    public static void Write(Utf8JsonWriter writer, ResultLine line)
+    private static readonly string[] StatusNames = Enum.GetNames(typeof(ResultStatus));
+
+    [ThreadStatic]
+    private static Dictionary<string, JsonName>? t_detailNames;
+
+    /// <summary>The line's property names, encoded once.</summary>
+    private static class Names
     {
-        writer.WriteStartObject();
-        writer.WriteString("id", line.CustomId);
-        writer.WriteString("status", line.Status.ToString());
+        public static readonly JsonName Id = JsonName.Of("id");
+        public static readonly JsonName Status = JsonName.Of("status");
+        public static readonly JsonName Text = JsonName.Of("text");
+        public static readonly JsonName InputTokens = JsonName.Of("inputTokens");
+        public static readonly JsonName CachedInputTokens = JsonName.Of("cachedInputTokens");
+        public static readonly JsonName OutputTokens = JsonName.Of("outputTokens");
+        public static readonly JsonName ErrorCode = JsonName.Of("errorCode");
+        public static readonly JsonName ErrorMessage = JsonName.Of("errorMessage");
+        public static readonly JsonName Retryable = JsonName.Of("retryable");
+        public static readonly JsonName Batch = JsonName.Of("batch");
+        public static readonly JsonName Details = JsonName.Of("details");
+    }
+
+    public static void Write(JsonLine json, ResultLine line)
+    {
+        json.StartObject();
+        json.Text(Names.Id, line.CustomId);
+        json.Text(Names.Status, StatusText(line.Status));
         if (line.Text is not null)
         {
-            writer.WriteString("text", line.Text);
+            json.Text(Names.Text, line.Text);
         }
 
         if (line.InputTokens is { } input)
         {
-            writer.WriteNumber("inputTokens", input);
+            json.Number(Names.InputTokens, input);
         }
 
         if (line.CachedInputTokens is { } cached)
         {
-            writer.WriteNumber("cachedInputTokens", cached);
+            json.Number(Names.CachedInputTokens, cached);
         }
 
         if (line.OutputTokens is { } output)
         {
-            writer.WriteNumber("outputTokens", output);
+            json.Number(Names.OutputTokens, output);
         }
 
         if (line.ErrorCode is not null)
         {
-            writer.WriteString("errorCode", line.ErrorCode);
+            json.Text(Names.ErrorCode, line.ErrorCode);
         }
 
         if (line.ErrorMessage is not null)
         {
-            writer.WriteString("errorMessage", line.ErrorMessage);
+            json.Text(Names.ErrorMessage, line.ErrorMessage);
         }
 
         if (line.Retryable)
         {
-            writer.WriteBoolean("retryable", true);
+            json.Boolean(Names.Retryable, true);
         }
 
         if (line.BatchId is not null)
         {
-            writer.WriteString("batch", line.BatchId);
+            json.Text(Names.Batch, line.BatchId);
         }
 
         if (line.Details.Count > 0)
         {
-            writer.WriteStartObject("details");
+            json.StartObject(Names.Details);
             foreach (var pair in line.Details)
             {
-                writer.WriteString(pair.Key, pair.Value);
+                json.Name(DetailName(pair.Key));
+                json.Text(pair.Value);
             }
 
-            writer.WriteEndObject();
+            json.EndObject();
         }
 
-        writer.WriteEndObject();
+        json.EndObject();
+    }
+
+    // Status words and detail names repeat on every line: each is made once.
+    private static string StatusText(ResultStatus status) => StatusNames[(int)status];
+
+    private static JsonName DetailName(string key)
+    {
+        var names = t_detailNames ??= new Dictionary<string, JsonName>(StringComparer.Ordinal);
+        if (!names.TryGetValue(key, out var name))
+        {
+            name = JsonName.Of(key);
+            if (names.Count < 64)
+            {
+                names[key] = name;
+            }
+        }
+
+        return name;
     }
 
     /// <summary>
