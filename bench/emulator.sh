@@ -1,14 +1,12 @@
 # Sourced by the bench scripts that time `batchai` as a process against `batchai emulator` on 127.0.0.1.
-# start_emulator [options...]: publishes the CLI as it is released (precompiled: ReadyToRun, see README "The batchai
-# command line"), makes $work (a temporary folder), starts the emulator there on a free port with the options given,
-# and sets $batchai (the command to time) and $url (the OpenAI base URL). On exit the emulator is stopped (it is a
-# process of its own, so its memory is never counted) and $work removed.
+# start_emulator [options...]: builds the CLI, makes $work (a temporary folder), starts the emulator there on a free
+# port with the options given, and sets $batchai (the command to time) and $url (the OpenAI base URL). On exit the
+# emulator is stopped (it is a process of its own, so its memory is never counted) and $work removed.
 start_emulator() {
   work=$(mktemp -d)
   trap 'kill "$emulator" 2>/dev/null; wait "$emulator" 2>/dev/null || true; rm -rf "$work"' EXIT
-  dotnet publish src/BatchAI.Cli -c Release --use-current-runtime --self-contained false -p:PublishReadyToRun=true \
-    -o "$work/batchai" -v quiet -nologo >/dev/null
-  batchai="dotnet $work/batchai/batchai.dll"
+  dotnet build src/BatchAI.Cli -c Release -v quiet -nologo >/dev/null
+  batchai="dotnet src/BatchAI.Cli/bin/Release/net10.0/batchai.dll"
   $batchai emulator --port 0 --state "$work/emulator" "$@" > "$work/emulator.out" 2>&1 &
   emulator=$!
   for _ in $(seq 100); do grep -q 'OpenAI base URL' "$work/emulator.out" && break; sleep 0.2; done
