@@ -72,12 +72,6 @@ public sealed class JobDraft : IDisposable
     /// <summary>What problems with custom ids name as the field: the input's id column when the ids came from one.</summary>
     public string IdField { get; set; } = "CustomId";
 
-    /// <summary>
-    /// Records a problem found before the request reached the draft (an unreadable row, a missing field), so a job
-    /// that skips invalid records lists it, and one that does not is refused.
-    /// </summary>
-    public void Refuse(RecordProblem problem) => Reject(problem ?? throw new ArgumentNullException(nameof(problem)));
-
     /// <summary>The provider batches the requests fill so far.</summary>
     public int PartCount => _parts.PartCount;
 
