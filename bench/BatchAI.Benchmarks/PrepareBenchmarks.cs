@@ -97,7 +97,7 @@ public class PrepareBenchmarks
     {
         using var records = RecordFiles.Open(_input);
         using var draft = Draft();
-        foreach (var chunk in RecordSubmission.EncodeAhead(records, RecordSubmission.Factory(records, Options()), draft.CreateEncoder(), CancellationToken.None))
+        foreach (var chunk in RecordSubmission.EncodeAhead(records, Options(), RecordSubmission.Factory(records, Options()), draft.CreateEncoder(), CancellationToken.None))
         {
             for (var i = 0; i < chunk.Count; i++)
             {

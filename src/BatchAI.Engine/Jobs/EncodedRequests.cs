@@ -132,7 +132,7 @@ internal sealed class RequestEncoder(IBatchProvider provider, ProviderLimits lim
         provider.WriteRequestLine(_line, request);
         if (_line.Length + 1 > limits.MaxBytesPerBatch)
         {
-            chunk.AddProblems([RecordProblem.For(request.Source, null, "RequestTooLarge", string.Format(CultureInfo.InvariantCulture, "the request is {0:N0} bytes; one {1} batch holds at most {2:N0}", _line.Length, provider.Kind, limits.MaxBytesPerBatch))]);
+            chunk.AddProblems([TooLarge(request.RowNumber, request.Source.LineNumber, _line.Length, provider.Kind, limits.MaxBytesPerBatch)]);
             return;
         }
 
@@ -151,4 +151,10 @@ internal sealed class RequestEncoder(IBatchProvider provider, ProviderLimits lim
         entry.Schema = request.Schema;
         entry.Columns = request.Source.Columns;
     }
+
+    /// <summary>The encoder for a CSV file's rows straight from their bytes, when the job allows one (see <see cref="CsvRowEncoder"/>).</summary>
+    public CsvRowEncoder? ForCsvRows(RequestOptions options, ColumnSet columns) => CsvRowEncoder.TryCreate(provider, limits, options, columns);
+
+    internal static RecordProblem TooLarge(long row, long? line, int bytes, ProviderKind provider, long maxBytes) =>
+        new(row, line, null, "RequestTooLarge", string.Format(CultureInfo.InvariantCulture, "the request is {0:N0} bytes; one {1} batch holds at most {2:N0}", bytes, provider, maxBytes));
 }

@@ -29,7 +29,7 @@ public static class RecordSubmission
         var problems = new RecordProblemTally(reporter);
         var activity = "Preparing job " + (definition.Name ?? draft.JobId);
         long read = 0;
-        foreach (var chunk in EncodeAhead(records, factory, draft.CreateEncoder(), cancellationToken))
+        foreach (var chunk in EncodeAhead(records, options, factory, draft.CreateEncoder(), cancellationToken))
         {
             for (var i = 0; i < chunk.Count; i++)
             {
@@ -70,7 +70,7 @@ public static class RecordSubmission
     /// reading (an unreadable file) is thrown to the caller after the chunks read before it; when the caller stops
     /// (cancellation, an exception), the reading thread stops too before this returns.
     /// </summary>
-    internal static IEnumerable<EncodedChunk> EncodeAhead(IRecordSource records, BatchRequestFactory factory, RequestEncoder encoder, CancellationToken cancellationToken)
+    internal static IEnumerable<EncodedChunk> EncodeAhead(IRecordSource records, RequestOptions options, BatchRequestFactory factory, RequestEncoder encoder, CancellationToken cancellationToken)
     {
         const int ChunksInFlight = 3;
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -87,26 +87,51 @@ public static class RecordSubmission
             try
             {
                 var chunk = free.Take(stop.Token)!;
-                foreach (var item in records.Read())
+                void Next()
                 {
                     stop.Token.ThrowIfCancellationRequested();
-                    if (item.Problem is { } readProblem)
-                    {
-                        chunk.AddProblems([readProblem]);
-                    }
-                    else if (factory.Build(item.Record!) is var built && built.Request is { } request)
-                    {
-                        encoder.Encode(request, chunk);
-                    }
-                    else
-                    {
-                        chunk.AddProblems(built.Problems);
-                    }
-
                     if (chunk.IsFull)
                     {
                         full.Add(chunk, stop.Token);
                         chunk = free.Take(stop.Token)!;
+                    }
+                }
+
+                if (records is CsvRecordSource csv && encoder.ForCsvRows(options, csv.Columns!) is { } rows)
+                {
+                    // A CSV file's rows go straight from their bytes into both lines (no strings, records or requests).
+                    foreach (var problem in csv.ReadRows())
+                    {
+                        if (problem is not null)
+                        {
+                            chunk.AddProblems([problem]);
+                        }
+                        else
+                        {
+                            rows.Encode(csv, chunk);
+                        }
+
+                        Next();
+                    }
+                }
+                else
+                {
+                    foreach (var item in records.Read())
+                    {
+                        if (item.Problem is { } readProblem)
+                        {
+                            chunk.AddProblems([readProblem]);
+                        }
+                        else if (factory.Build(item.Record!) is var built && built.Request is { } request)
+                        {
+                            encoder.Encode(request, chunk);
+                        }
+                        else
+                        {
+                            chunk.AddProblems(built.Problems);
+                        }
+
+                        Next();
                     }
                 }
 

@@ -55,6 +55,42 @@ internal sealed class CsvRecordSource : IRecordSource
     public IEnumerable<RecordReadResult> Read()
     {
         var columns = Columns!;
+        foreach (var problem in ReadRows())
+        {
+            if (problem is not null)
+            {
+                yield return RecordReadResult.Of(problem);
+                continue;
+            }
+
+            var values = new string?[_reader.FieldCount];
+            for (var i = 0; i < values.Length; i++)
+            {
+                values[i] = _reader.GetString(i);
+            }
+
+            var record = new SourceRecord(RowNumber, columns, values, LineNumber);
+            yield return EncodingCheck.Problem(record) is { } undecodable ? RecordReadResult.Of(undecodable) : RecordReadResult.Of(record);
+        }
+    }
+
+    /// <summary>The current row's number (see <see cref="ReadRows"/>).</summary>
+    internal long RowNumber { get; private set; }
+
+    /// <summary>The line the current row starts on.</summary>
+    internal long LineNumber => _reader.LineNumber;
+
+    /// <summary>A field of the current row as UTF-8 bytes, quotes removed; valid until the next row.</summary>
+    internal ReadOnlySpan<byte> Field(int index) => _reader.GetSpan(index);
+
+    /// <summary>
+    /// Reads the rows without making records of them: each step is a row's problem, or null when a row is ready to
+    /// be read in place (<see cref="RowNumber"/>, <see cref="LineNumber"/>, <see cref="Field"/>). Rows are numbered by
+    /// their position in the file, bad rows included.
+    /// </summary>
+    internal IEnumerable<RecordProblem?> ReadRows()
+    {
+        var columns = Columns!;
         long row = 0;
         while (true)
         {
@@ -67,7 +103,8 @@ internal sealed class CsvRecordSource : IRecordSource
                 if (bad.Skipped)
                 {
                     row++;
-                    yield return RecordReadResult.Of(new RecordProblem(row, bad.LineNumber, null, ErrorIdFor(bad.Reason), Describe(bad, columns.Count)));
+                    RowNumber = row;
+                    yield return new RecordProblem(row, bad.LineNumber, null, ErrorIdFor(bad.Reason), Describe(bad, columns.Count));
                 }
             }
 
@@ -77,14 +114,8 @@ internal sealed class CsvRecordSource : IRecordSource
             }
 
             row++;
-            var values = new string?[_reader.FieldCount];
-            for (var i = 0; i < values.Length; i++)
-            {
-                values[i] = _reader.GetString(i);
-            }
-
-            var record = new SourceRecord(row, columns, values, _reader.LineNumber);
-            yield return EncodingCheck.Problem(record) is { } undecodable ? RecordReadResult.Of(undecodable) : RecordReadResult.Of(record);
+            RowNumber = row;
+            yield return null;
         }
     }
 

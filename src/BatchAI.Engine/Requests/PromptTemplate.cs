@@ -150,6 +150,9 @@ public sealed class PromptTemplate
 
     public override string ToString() => Text;
 
+    /// <summary>The template's pieces in order: literal text, or a placeholder's column name.</summary>
+    internal IEnumerable<(bool IsPlaceholder, string Value)> Segments() => _segments.Select(s => (s.IsPlaceholder, s.Value));
+
     /// <summary>Where each placeholder's column is in records with these columns (-1 for literal segments).</summary>
     private sealed class ResolvedColumns(ColumnSet columns, int[] indexes)
     {

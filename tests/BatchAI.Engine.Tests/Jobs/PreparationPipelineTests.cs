@@ -1,6 +1,7 @@
 using System.Text;
 using BatchAI.Engine.Tests.Support;
 using BatchAI.Jobs;
+using BatchAI.Providers;
 using BatchAI.Requests;
 
 namespace BatchAI.Engine.Tests.Jobs;
@@ -82,6 +83,123 @@ public sealed class PreparationPipelineTests : IDisposable
         Assert.Equal("Classify: Subject 7, with a comma\nBody 7: \"quoted\"\nZoë 日本語", stored[6].Prompt);
     }
 
+    public static TheoryData<ProviderKind, bool> ProvidersAndSettings => new()
+    {
+        { ProviderKind.OpenAI, false },
+        { ProviderKind.OpenAI, true },
+        { ProviderKind.Anthropic, true },
+        { ProviderKind.Gemini, true },
+        { ProviderKind.AzureOpenAI, true },
+    };
+
+    /// <summary>
+    /// A CSV file's rows are encoded straight from their bytes (<see cref="CsvRowEncoder"/>); the same file seen as any
+    /// other source takes the general way (records, requests, encoder). Both must give the same job, byte for byte,
+    /// and the same problems: every kind of text, every provider, every setting, good rows and bad.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(ProvidersAndSettings))]
+    public async Task RowsEncodedFromTheirBytesGiveTheJobAndProblemsTheGeneralWayGives(ProviderKind provider, bool settings)
+    {
+        var rows = new StringBuilder("id,a,b,c\n");
+        string[] texts = ["plain", "\"quoted\"\" and, comma\"", "\"line\nbreak\r\nand tab\t\"", "back\\slash", "Zoë 日本語 😀", "\u0001\u001F\u007F", "", " ", "\"{braces}\"", "\u2028\uFFFE"];
+        for (var row = 1; row <= 700; row++)
+        {
+            var id = row switch
+            {
+                13 => "bad id",       // CustomIdInvalid
+                14 => "",             // CustomIdInvalid: empty
+                15 => "r-2",          // CustomIdDuplicate
+                16 => new string('x', 65),
+                _ => "r-" + row,
+            };
+            var line = row switch
+            {
+                20 => $"{id},,,",                      // blank prompt with settings off: PromptEmpty
+                21 => $"{id},only,two",                // CsvRowRagged
+                _ => $"{id},{texts[row % texts.Length]},{texts[(row / 3) % texts.Length]},{row}",
+            };
+            rows.Append(line).Append('\n');
+        }
+
+        var bytes = Encoding.UTF8.GetBytes(rows.ToString()).ToList();
+        bytes.AddRange(Encoding.UTF8.GetBytes("r-701,x,"));
+        bytes.AddRange(new byte[] { 0xED, 0xA0, 0x80, (byte)',', (byte)'1', (byte)'\n' }); // a surrogate's bytes: not UTF-8
+        bytes.AddRange(Encoding.UTF8.GetBytes("r-702,"));
+        bytes.AddRange(new byte[] { 0xC3, 0x28, (byte)',', (byte)'y', (byte)',', (byte)'2', (byte)'\n' }); // a broken sequence
+        bytes.AddRange(Encoding.UTF8.GetBytes("r-703,\uFFFD,z,3\n"));
+        var path = _dir.File("mixed.csv");
+        File.WriteAllBytes(path, bytes.ToArray());
+
+        var options = EngineHarness.Options(settings ? "{a}{b}" : "Say: {a} / {b}", o =>
+        {
+            o.IdColumn = "id";
+            if (settings)
+            {
+                o.SystemPrompt = "Be \"brief\".\nZoë";
+                o.MaxOutputTokens = 77;
+                o.Temperature = 0.5;
+                o.Schema = ResponseSchema.Parse("""{"type":"object","properties":{"label":{"type":"string","description":"é \"x\""}},"required":["label"],"additionalProperties":false}""");
+            }
+        });
+
+        async Task<(BatchJob Job, List<string> Problems)> Submit(bool hideType)
+        {
+            var reporter = new RecordingReporter();
+            var definition = EngineHarness.Emulated(provider: provider);
+            definition.DryRun = true;
+            definition.SkipInvalidRecords = true;
+            using var records = RecordFiles.Open(path);
+            using var source = hideType ? new Opaque(records) : records;
+            var job = await RecordSubmission.SubmitAsync(_harness.Service, source, options, definition, reporter, CancellationToken.None);
+            return (job, reporter.Problems.Select(p => $"{p.RowNumber}/{p.LineNumber}/{p.Field}/{p.ErrorId}/{p.Message}").ToList());
+        }
+
+        using (var draft = _harness.Service.CreateDraft(EngineHarness.Emulated(provider: provider), _harness.Reporter))
+        {
+            Assert.NotNull(draft.CreateEncoder().ForCsvRows(options, new ColumnSet(["id", "a", "b", "c"]))); // the byte way is taken
+        }
+
+        var (fromBytes, bytesProblems) = await Submit(hideType: false);
+        var (general, generalProblems) = await Submit(hideType: true);
+
+        Assert.Equal(generalProblems, bytesProblems);
+        Assert.Contains(bytesProblems, p => p.Contains("/CustomIdDuplicate/", StringComparison.Ordinal));
+        Assert.Contains(bytesProblems, p => p.Contains("/EncodingInvalid/", StringComparison.Ordinal));
+        Assert.Equal(3, bytesProblems.Count(p => p.Contains("/EncodingInvalid/", StringComparison.Ordinal)));
+        Assert.Contains(bytesProblems, p => p.Contains("/CsvRowRagged/", StringComparison.Ordinal));
+        Assert.Equal(3, bytesProblems.Count(p => p.Contains("/CustomIdInvalid/", StringComparison.Ordinal)));
+        Assert.Equal(settings ? 1 : 0, bytesProblems.Count(p => p.Contains("/PromptEmpty/", StringComparison.Ordinal)));
+        Assert.True(fromBytes.RequestCount > 680);
+        var files = Directory.EnumerateFiles(general.Folder, "*", SearchOption.AllDirectories)
+            .Select(f => Path.GetRelativePath(general.Folder, f))
+            .Where(f => f != "manifest.json" && f != "lock")
+            .ToList();
+        Assert.Contains(JobLedger.RequestsFile, files);
+        Assert.Contains("skipped.jsonl", files);
+        foreach (var file in files)
+        {
+            Assert.Equal(File.ReadAllText(Path.Combine(general.Folder, file)), File.ReadAllText(Path.Combine(fromBytes.Folder, file)));
+        }
+
+        Assert.Equal(Manifest(general), Manifest(fromBytes));
+    }
+
+    [Fact]
+    public void AJobWhoseSettingsHoldAMarkerTakesTheGeneralWay()
+    {
+        var columns = new ColumnSet(["id", "a"]);
+        var encoder = new RequestEncoder(new BatchAI.Providers.OpenAI.OpenAIProvider(null!), BatchAI.Providers.OpenAI.OpenAIProvider.DefaultLimits);
+
+        Assert.NotNull(encoder.ForCsvRows(EngineHarness.Options("{a}", o => o.IdColumn = "id"), columns));
+        Assert.Null(encoder.ForCsvRows(EngineHarness.Options("{a}", o => { o.IdColumn = "id"; o.SystemPrompt = "BatchAIx7IdMarker"; }), columns));
+        Assert.Null(encoder.ForCsvRows(new RequestOptions { PromptColumn = "a", Model = "m" }, columns));
+        Assert.Null(encoder.ForCsvRows(EngineHarness.Options("{missing}"), columns));
+    }
+
+    private static string Manifest(BatchJob job) =>
+        string.Join("\n", File.ReadAllLines(Path.Combine(job.Folder, "manifest.json")).Where(l => !l.Contains("\"id\":", StringComparison.Ordinal) && !l.Contains("createdAt", StringComparison.Ordinal)));
+
     [Fact]
     public async Task ProblemsFoundOnEitherThreadAreReportedInInputOrderAcrossChunks()
     {
@@ -137,6 +255,18 @@ public sealed class PreparationPipelineTests : IDisposable
         Assert.InRange(records.Yielded, 20_000, 20_000 + (5 * EncodedChunk.Capacity)); // it stays a few chunks ahead
         Assert.Empty(_harness.Service.List());
         Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Combine(_harness.Store, "staging")));
+    }
+
+    /// <summary>A source that is not a CSV source to the pipeline: its rows take the general way.</summary>
+    private sealed class Opaque(IRecordSource inner) : IRecordSource
+    {
+        public ColumnSet? Columns => inner.Columns;
+
+        public IEnumerable<RecordReadResult> Read() => inner.Read();
+
+        public void Dispose()
+        {
+        }
     }
 
     /// <summary>Endless good records, or a failure after some.</summary>
