@@ -16,6 +16,7 @@ internal sealed class CustomIdMap
     private byte[] _lengths = new byte[256];
     private long[] _values = new long[256];
     private int _count;
+    private int[] _hashes = new int[256]; // each id's hash: a probe compares it before the bytes, and growing reads no bytes
     private int[] _slots = new int[512]; // index + 1 into the arrays above; 0 = empty.
 
     public int Count => _count;
@@ -27,14 +28,14 @@ internal sealed class CustomIdMap
     /// <summary>As <see cref="TryAdd(string, long, out long)"/>, for an id given as its ASCII bytes, already known to be valid.</summary>
     public bool TryAdd(ReadOnlySpan<byte> id, long value, out long existing)
     {
-        var slot = Find(id);
+        var slot = Find(id, out var hash);
         if (_slots[slot] != 0)
         {
             existing = _values[_slots[slot] - 1];
             return false;
         }
 
-        Insert(slot, id, value);
+        Insert(slot, id, hash, value);
         existing = value;
         return true;
     }
@@ -43,14 +44,14 @@ internal sealed class CustomIdMap
     public void Set(string id, long value)
     {
         var bytes = Ascii(id, stackalloc byte[MaxIdBytes]);
-        var slot = Find(bytes);
+        var slot = Find(bytes, out var hash);
         if (_slots[slot] != 0)
         {
             _values[_slots[slot] - 1] = value;
         }
         else
         {
-            Insert(slot, bytes, value);
+            Insert(slot, bytes, hash, value);
         }
     }
 
@@ -58,7 +59,7 @@ internal sealed class CustomIdMap
     {
         if (CustomIds.IsValid(id))
         {
-            var slot = Find(Ascii(id, stackalloc byte[MaxIdBytes]));
+            var slot = Find(Ascii(id, stackalloc byte[MaxIdBytes]), out _);
             if (_slots[slot] != 0)
             {
                 value = _values[_slots[slot] - 1];
@@ -89,11 +90,12 @@ internal sealed class CustomIdMap
     }
 
     /// <summary>The slot that holds <paramref name="id"/>, or the empty slot where it belongs.</summary>
-    private int Find(ReadOnlySpan<byte> id)
+    private int Find(ReadOnlySpan<byte> id, out int hash)
     {
+        hash = Hash(id);
         var mask = _slots.Length - 1;
-        var slot = Hash(id) & mask;
-        while (_slots[slot] != 0 && !Matches(_slots[slot] - 1, id))
+        var slot = hash & mask;
+        while (_slots[slot] != 0 && (_hashes[_slots[slot] - 1] != hash || !Matches(_slots[slot] - 1, id)))
         {
             slot = (slot + 1) & mask;
         }
@@ -101,9 +103,9 @@ internal sealed class CustomIdMap
         return slot;
     }
 
-    private void Insert(int slot, ReadOnlySpan<byte> id, long value)
+    private void Insert(int slot, ReadOnlySpan<byte> id, int hash, long value)
     {
-        Append(id, value);
+        Append(id, value, hash);
         _slots[slot] = _count;
         if (_count * 2 > _slots.Length)
         {
@@ -129,7 +131,7 @@ internal sealed class CustomIdMap
     private bool Matches(int entry, ReadOnlySpan<byte> id) =>
         _lengths[entry] == id.Length && id.SequenceEqual(new ReadOnlySpan<byte>(_bytes, _offsets[entry], id.Length));
 
-    private void Append(ReadOnlySpan<byte> id, long value)
+    private void Append(ReadOnlySpan<byte> id, long value, int hash)
     {
         if (_byteCount + id.Length > _bytes.Length)
         {
@@ -141,8 +143,10 @@ internal sealed class CustomIdMap
             Array.Resize(ref _offsets, _count * 2);
             Array.Resize(ref _lengths, _count * 2);
             Array.Resize(ref _values, _count * 2);
+            Array.Resize(ref _hashes, _count * 2);
         }
 
+        _hashes[_count] = hash;
         id.CopyTo(new Span<byte>(_bytes, _byteCount, id.Length));
         _offsets[_count] = _byteCount;
         _lengths[_count] = (byte)id.Length;
@@ -157,29 +161,13 @@ internal sealed class CustomIdMap
         var mask = _slots.Length - 1;
         for (var entry = 0; entry < _count; entry++)
         {
-            var slot = HashAt(entry) & mask;
+            var slot = _hashes[entry] & mask;
             while (_slots[slot] != 0)
             {
                 slot = (slot + 1) & mask;
             }
 
             _slots[slot] = entry + 1;
-        }
-    }
-
-    private int HashAt(int entry)
-    {
-        // Same FNV-1a as Hash, read from the stored bytes so growing the index allocates no strings.
-        unchecked
-        {
-            var hash = (int)2166136261;
-            var end = _offsets[entry] + _lengths[entry];
-            for (var i = _offsets[entry]; i < end; i++)
-            {
-                hash = (hash ^ _bytes[i]) * 16777619;
-            }
-
-            return hash & int.MaxValue;
         }
     }
 }
