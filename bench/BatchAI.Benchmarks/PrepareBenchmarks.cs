@@ -92,7 +92,7 @@ public class PrepareBenchmarks
         return draft.Count; // disposed without submitting: the staging folder is removed
     }
 
-    [Benchmark(Description = "ours, as submit runs it: records read, built and encoded on a second thread")]
+    [Benchmark(Description = "ours, as submit runs it: rows encoded from their bytes on a second thread")]
     public long OursPipelined()
     {
         using var records = RecordFiles.Open(_input);

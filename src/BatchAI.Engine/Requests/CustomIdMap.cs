@@ -3,8 +3,8 @@ namespace BatchAI.Requests;
 /// <summary>
 /// Custom ids mapped to a number: the row that first used an id (duplicate detection), or where an id's result
 /// sits in a file (joining results back). Ids are ASCII (see <see cref="CustomIds"/>), so they are kept as bytes in
-/// one growing buffer with an open-addressing index into it: about 20 bytes per id instead of a string object and a
-/// dictionary node each. A million ids fit in roughly 30 MB.
+/// one growing buffer with an open-addressing index into it, with each id's offset, length, value and hash in arrays
+/// beside it: no object per id. A million ids of about 10 characters take roughly 40 MB, room to grow included.
 /// </summary>
 internal sealed class CustomIdMap
 {
