@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-
 namespace BatchAI.Jobs;
 
 /// <summary>
@@ -15,7 +13,7 @@ internal static class Prefetch
 
     public static IEnumerable<T> Ahead<T>(IEnumerable<T> source, CancellationToken cancellationToken)
     {
-        using var queue = new BlockingCollection<List<T>>(ChunksAhead);
+        var queue = new Handoff<List<T>>(ChunksAhead); // waits without spinning (see Handoff)
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var reader = Task.Run(
             () =>
@@ -56,7 +54,7 @@ internal static class Prefetch
             CancellationToken.None); // always started, so the queue is always completed
         try
         {
-            foreach (var chunk in queue.GetConsumingEnumerable(cancellationToken))
+            while (queue.Take(cancellationToken) is { } chunk)
             {
                 foreach (var item in chunk)
                 {
