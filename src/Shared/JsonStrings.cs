@@ -6,13 +6,13 @@ using System.Text.Json;
 namespace BatchAI.IO;
 
 /// <summary>
-/// Writes JSON string values the way the ledger and the providers' request lines want them (non-ASCII text as it
-/// is, only what JSON requires escaped: quotes, backslashes and control characters), several times faster than
-/// <see cref="Utf8JsonWriter.WriteStringValue(string)"/> with a relaxed encoder. That encoder checks every character
-/// against its tables and, once text holds a quote or a non-ASCII letter, escapes it one character at a time: a
-/// million-row job spent about half its preparation there. Here the text is made UTF-8 in one call and scanned a
-/// vector at a time for the few bytes JSON forbids, then handed to the writer as a finished value.
-/// Text a string cannot hold (a lone surrogate) becomes U+FFFD, as decoding invalid UTF-8 does.
+/// Writes JSON string values the way the ledger and the providers' request lines want them: non-ASCII text as it is,
+/// only what JSON requires escaped (quotes, backslashes and control characters). The text is made UTF-8 in one call
+/// and scanned a vector at a time for the few bytes JSON forbids; <see cref="JsonLine"/> writes every text this way,
+/// and <see cref="WriteTextValue"/> does the same for a <see cref="Utf8JsonWriter"/>. (In a scratch program writing a
+/// million rows' two lines, escaping this way saved 15% of the writer's time, and leaving the writer's per-call checks
+/// out another half: hence <see cref="JsonLine"/>.) Text a string cannot hold (a lone surrogate) becomes U+FFFD, as
+/// decoding invalid UTF-8 does.
 /// </summary>
 internal static class JsonStrings
 {
