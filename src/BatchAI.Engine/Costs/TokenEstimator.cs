@@ -118,7 +118,32 @@ public static class TokenEstimator
         }
 
         var other = text.Length - ascii - lowSurrogates;
-        return (long)Math.Ceiling((ascii / 4.0) + (other / 1.5));
+        return Approximate(ascii, other);
+    }
+
+    /// <summary>The approximation from counts already made: ASCII characters, and other characters (an astral one counted once).</summary>
+    internal static long Approximate(long ascii, long other) => (long)Math.Ceiling((ascii / 4.0) + (other / 1.5));
+
+    /// <summary>
+    /// The counts <see cref="Approximate(long, long)"/> takes, from UTF-8 text (valid): ASCII bytes, and the first byte of
+    /// every other character. A four-byte character is one, as its surrogate pair counts once in <see cref="Approximate(string)"/>.
+    /// </summary>
+    internal static (long Ascii, long Other) CountUtf8(ReadOnlySpan<byte> utf8)
+    {
+        long ascii = 0, other = 0;
+        foreach (var b in utf8)
+        {
+            if (b < 0x80)
+            {
+                ascii++;
+            }
+            else if (b >= 0xC0)
+            {
+                other++;
+            }
+        }
+
+        return (ascii, other);
     }
 
     private static Lazy<Tokenizer>? TokenizerFor(string model)

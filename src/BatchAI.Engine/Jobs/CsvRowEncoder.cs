@@ -33,7 +33,7 @@ internal sealed class CsvRowEncoder
     private readonly Piece[] _prompt;
     private readonly bool _promptMayBeEmpty;
     private readonly int? _idColumn;
-    private readonly string _idField;
+    private readonly byte[] _generatedId = new byte[24];
     private readonly long _constantTokens;
     private readonly RequestOptions _options;
     private readonly ByteBuffer _fields = new();
@@ -56,7 +56,6 @@ internal sealed class CsvRowEncoder
         _promptMayBeEmpty = prompt.All(p => p.Column >= 0 || string.IsNullOrWhiteSpace(p.Text));
         _constantTokens = constantTokens;
         _idColumn = options.IdColumn is { } idColumn && columns.TryGetIndex(idColumn, out var index) ? index : null;
-        _idField = options.IdColumn ?? "CustomId";
         _fieldStarts = new int[columns.Count];
         _fieldLengths = new int[columns.Count];
         _fieldAscii = new long[columns.Count];
@@ -117,7 +116,7 @@ internal sealed class CsvRowEncoder
         for (var i = 0; i < _fieldStarts.Length; i++)
         {
             var field = csv.Field(i);
-            var (ascii, other) = Count(field);
+            var (ascii, other) = TokenEstimator.CountUtf8(field);
             if (other > 0 && EncodingCheck.IsUndecodable(field))
             {
                 chunk.AddProblems([EncodingCheck.ProblemWith(row, lineNumber, _columns.Names[i])]);
@@ -131,22 +130,24 @@ internal sealed class CsvRowEncoder
         }
 
         List<RecordProblem>? problems = null;
-        var id = _idColumn is { } idColumn ? csv.Field(idColumn) : default;
-        string? generatedId = null;
-        if (_idColumn is not null && !IsValidId(id))
+        ReadOnlySpan<byte> id;
+        if (_idColumn is { } idColumn)
         {
-            var text = Encoding.UTF8.GetString(id.ToArray());
-            (problems ??= []).Add(new RecordProblem(row, lineNumber, _idField, "CustomIdInvalid", CustomIds.Explain(text)!));
+            id = csv.Field(idColumn);
+            if (!CustomIds.IsValid(id))
+            {
+                var why = CustomIds.Explain(Encoding.UTF8.GetString(id.ToArray()))!;
+                (problems ??= []).Add(BatchRequestFactory.CustomIdInvalid(row, lineNumber, _options.IdColumn!, why));
+            }
         }
-        else if (_idColumn is null)
+        else
         {
-            generatedId = CustomIds.ForRow(row);
+            id = new ReadOnlySpan<byte>(_generatedId, 0, CustomIds.ForRow(row, _generatedId));
         }
 
         if (_promptMayBeEmpty && PromptIsBlank(csv))
         {
-            var field = _options.PromptColumn ?? "Prompt";
-            (problems ??= []).Add(new RecordProblem(row, lineNumber, field, "PromptEmpty", "the prompt is empty once the template is filled in"));
+            (problems ??= []).Add(BatchRequestFactory.PromptEmpty(row, lineNumber, promptColumn: null));
         }
 
         if (problems is not null)
@@ -174,9 +175,8 @@ internal sealed class CsvRowEncoder
             }
         }
 
-        var idBytes = generatedId is null ? id : Encoding.ASCII.GetBytes(generatedId);
         _line.Clear();
-        Fill(_requestLine, idBytes, row, lineNumber);
+        Fill(_requestLine, id, row, lineNumber);
         if (_line.Length + 1 > _limits.MaxBytesPerBatch)
         {
             chunk.AddProblems([RequestEncoder.TooLarge(row, lineNumber, _line.Length, _provider.Kind, _limits.MaxBytesPerBatch)]);
@@ -185,14 +185,14 @@ internal sealed class CsvRowEncoder
 
         var requestLine = chunk.Append(_line.Bytes);
         _line.Clear();
-        Fill(_ledgerLine, idBytes, row, lineNumber);
+        Fill(_ledgerLine, id, row, lineNumber);
         ref var entry = ref chunk.AddRequest();
         entry.Row = row;
         entry.Line = lineNumber;
-        entry.Id = chunk.Append(idBytes);
+        entry.Id = chunk.Append(id);
         entry.RequestLine = requestLine;
         entry.LedgerLine = chunk.Append(_line.Bytes);
-        entry.Tokens = (long)Math.Ceiling((promptAscii / 4.0) + (promptOther / 1.5)) + 4 + _constantTokens;
+        entry.Tokens = TokenEstimator.Approximate(promptAscii, promptOther) + 4 + _constantTokens;
         entry.Model = _options.Model;
         entry.MaxOutputTokens = _options.MaxOutputTokens;
         entry.Schema = _options.Schema;
@@ -200,43 +200,6 @@ internal sealed class CsvRowEncoder
     }
 
     private static byte[] Quoted(string text) => JsonStrings.QuoteToArray(text);
-
-    /// <summary>ASCII bytes and characters beyond ASCII (their first bytes), as the token estimate counts text.</summary>
-    private static (long Ascii, long Other) Count(ReadOnlySpan<byte> utf8)
-    {
-        long ascii = 0, other = 0;
-        foreach (var b in utf8)
-        {
-            if (b < 0x80)
-            {
-                ascii++;
-            }
-            else if (b >= 0xC0)
-            {
-                other++;
-            }
-        }
-
-        return (ascii, other);
-    }
-
-    private static bool IsValidId(ReadOnlySpan<byte> id)
-    {
-        if (id.Length is 0 or > CustomIds.MaxLength)
-        {
-            return false;
-        }
-
-        foreach (var b in id)
-        {
-            if (!CustomIds.IsAllowed((char)b))
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
 
     private bool PromptIsBlank(CsvRecordSource csv)
     {
@@ -325,7 +288,7 @@ internal sealed class CsvRowEncoder
         public static Piece Literal(string text)
         {
             var utf8 = Encoding.UTF8.GetBytes(text);
-            var (ascii, other) = Count(utf8);
+            var (ascii, other) = TokenEstimator.CountUtf8(utf8);
             return new Piece(-1, text, ascii, other);
         }
 

@@ -76,11 +76,7 @@ public sealed class BatchRequestFactory
             : record.TryGetValue(_options.PromptColumn!, out var value) ? RecordValue.ToText(value) : string.Empty;
         if (string.IsNullOrWhiteSpace(prompt))
         {
-            var field = _options.PromptColumn ?? "Prompt";
-            var why = _options.PromptColumn is null
-                ? "the prompt is empty once the template is filled in"
-                : "the prompt column is empty";
-            problems.Add(RecordProblem.For(record, field, "PromptEmpty", why));
+            problems.Add(PromptEmpty(record.RowNumber, record.LineNumber, _options.PromptColumn));
         }
 
         if (problems.Count > 0 || customId is null)
@@ -91,6 +87,17 @@ public sealed class BatchRequestFactory
         var request = new BatchRequest(customId, record, prompt, _options.Model, _options.SystemPrompt, _options.MaxOutputTokens, _options.Temperature, _options.Schema);
         return RequestBuildResult.Succeeded(request);
     }
+
+    /// <summary>The problem of a record whose prompt is blank (one made from a template, or taken from a column).</summary>
+    internal static RecordProblem PromptEmpty(long row, long? line, string? promptColumn) => new(
+        row,
+        line,
+        promptColumn ?? "Prompt",
+        "PromptEmpty",
+        promptColumn is null ? "the prompt is empty once the template is filled in" : "the prompt column is empty");
+
+    /// <summary>The problem of a record whose id column holds no valid custom id (<paramref name="why"/>: <see cref="CustomIds.Explain"/>).</summary>
+    internal static RecordProblem CustomIdInvalid(long row, long? line, string idColumn, string why) => new(row, line, idColumn, "CustomIdInvalid", why);
 
     private List<RecordProblem> CheckColumns(SourceRecord record)
     {
@@ -117,7 +124,7 @@ public sealed class BatchRequestFactory
             id = RecordValue.ToText(raw);
             if (CustomIds.Explain(id) is { } problem)
             {
-                problems.Add(RecordProblem.For(record, idColumn, "CustomIdInvalid", problem));
+                problems.Add(CustomIdInvalid(record.RowNumber, record.LineNumber, idColumn, problem));
                 return null;
             }
         }

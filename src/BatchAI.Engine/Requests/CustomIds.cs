@@ -47,6 +47,33 @@ public static class CustomIds
         return null;
     }
 
+    /// <summary>The same rule as <see cref="IsValid(string?)"/>, on an id's UTF-8 bytes (a valid id is ASCII).</summary>
+    internal static bool IsValid(ReadOnlySpan<byte> id)
+    {
+        if (id.Length is 0 or > MaxLength)
+        {
+            return false;
+        }
+
+        foreach (var b in id)
+        {
+            if (b >= 128 || !Allowed[b])
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Writes <see cref="ForRow(long)"/>'s id as ASCII into <paramref name="destination"/> (at least 24 bytes); returns its length.</summary>
+    internal static int ForRow(long rowNumber, Span<byte> destination)
+    {
+        "row-"u8.CopyTo(destination);
+        System.Buffers.Text.Utf8Formatter.TryFormat(rowNumber, destination.Slice(4), out var digits);
+        return 4 + digits;
+    }
+
     internal static bool IsAllowed(char c) => c < 128 && Allowed[c];
 
     private static string Printable(char c) => char.IsControl(c) || char.IsWhiteSpace(c)

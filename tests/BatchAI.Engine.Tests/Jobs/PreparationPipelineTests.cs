@@ -83,13 +83,14 @@ public sealed class PreparationPipelineTests : IDisposable
         Assert.Equal("Classify: Subject 7, with a comma\nBody 7: \"quoted\"\nZoë 日本語", stored[6].Prompt);
     }
 
-    public static TheoryData<ProviderKind, bool> ProvidersAndSettings => new()
+    public static TheoryData<ProviderKind, bool, bool> ProvidersAndSettings => new()
     {
-        { ProviderKind.OpenAI, false },
-        { ProviderKind.OpenAI, true },
-        { ProviderKind.Anthropic, true },
-        { ProviderKind.Gemini, true },
-        { ProviderKind.AzureOpenAI, true },
+        { ProviderKind.OpenAI, false, true },
+        { ProviderKind.OpenAI, false, false }, // ids made from row numbers
+        { ProviderKind.OpenAI, true, true },
+        { ProviderKind.Anthropic, true, true },
+        { ProviderKind.Gemini, true, false },
+        { ProviderKind.AzureOpenAI, true, true },
     };
 
     /// <summary>
@@ -99,7 +100,7 @@ public sealed class PreparationPipelineTests : IDisposable
     /// </summary>
     [Theory]
     [MemberData(nameof(ProvidersAndSettings))]
-    public async Task RowsEncodedFromTheirBytesGiveTheJobAndProblemsTheGeneralWayGives(ProviderKind provider, bool settings)
+    public async Task RowsEncodedFromTheirBytesGiveTheJobAndProblemsTheGeneralWayGives(ProviderKind provider, bool settings, bool idColumn)
     {
         var rows = new StringBuilder("id,a,b,c\n");
         string[] texts = ["plain", "\"quoted\"\" and, comma\"", "\"line\nbreak\r\nand tab\t\"", "back\\slash", "Zoë 日本語 😀", "\u0001\u001F\u007F", "", " ", "\"{braces}\"", "\u2028\uFFFE"];
@@ -133,7 +134,7 @@ public sealed class PreparationPipelineTests : IDisposable
 
         var options = EngineHarness.Options(settings ? "{a}{b}" : "Say: {a} / {b}", o =>
         {
-            o.IdColumn = "id";
+            o.IdColumn = idColumn ? "id" : null;
             if (settings)
             {
                 o.SystemPrompt = "Be \"brief\".\nZoë";
@@ -164,11 +165,11 @@ public sealed class PreparationPipelineTests : IDisposable
         var (general, generalProblems) = await Submit(hideType: true);
 
         Assert.Equal(generalProblems, bytesProblems);
-        Assert.Contains(bytesProblems, p => p.Contains("/CustomIdDuplicate/", StringComparison.Ordinal));
+        Assert.Equal(idColumn ? 1 : 0, bytesProblems.Count(p => p.Contains("/CustomIdDuplicate/", StringComparison.Ordinal)));
         Assert.Contains(bytesProblems, p => p.Contains("/EncodingInvalid/", StringComparison.Ordinal));
         Assert.Equal(3, bytesProblems.Count(p => p.Contains("/EncodingInvalid/", StringComparison.Ordinal)));
         Assert.Contains(bytesProblems, p => p.Contains("/CsvRowRagged/", StringComparison.Ordinal));
-        Assert.Equal(3, bytesProblems.Count(p => p.Contains("/CustomIdInvalid/", StringComparison.Ordinal)));
+        Assert.Equal(idColumn ? 3 : 0, bytesProblems.Count(p => p.Contains("/CustomIdInvalid/", StringComparison.Ordinal)));
         Assert.Equal(settings ? 1 : 0, bytesProblems.Count(p => p.Contains("/PromptEmpty/", StringComparison.Ordinal)));
         Assert.True(fromBytes.RequestCount > 680);
         var files = Directory.EnumerateFiles(general.Folder, "*", SearchOption.AllDirectories)
