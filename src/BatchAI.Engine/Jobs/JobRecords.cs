@@ -241,29 +241,29 @@ internal static class JobRecords
     /// <summary>Every record, part by part in the order the parts were made; each record once, at its latest part.</summary>
     public static IEnumerable<RecordStatus> Read(JobLedger ledger, JobManifest manifest)
     {
-        var offsets = ResultFile.Index(ledger.ResultsPath);
+        var index = ResultFile.Index(ledger.ResultsPath);
         using var results = File.Exists(ledger.ResultsPath) ? new RandomAccessLines(ledger.ResultsPath) : null;
         foreach (var (entry, part, ordinal, attempts) in Latest(ledger, manifest))
         {
-            var line = results is not null && part.ResultsDownloaded && offsets.TryGetValue(entry.Id, out var offset) ? ResultFile.Parse(results.ReadBytesAt(offset)) : null;
+            var line = results is not null && part.ResultsDownloaded && index.TryGetOffset(entry.Id, out var offset) ? ResultFile.Parse(results.ReadBytesAt(offset)) : null;
             yield return new RecordStatus(entry, part, ordinal, attempts, line, manifest.MaxAttempts);
         }
     }
 
     /// <summary>
-    /// How many records are in each state. Done after every download, so it reads only each result's outcome (one
-    /// forward pass over the results file, see <see cref="ResultFile.Outcomes"/>), not every result in full.
+    /// How many records are in each state. Done after every download, so it needs only each result's outcome: from
+    /// <paramref name="index"/> when the caller has it (a download keeps it), else from one pass over the results file.
     /// </summary>
-    public static RecordCounts Count(JobLedger ledger, JobManifest manifest)
+    public static RecordCounts Count(JobLedger ledger, JobManifest manifest, ResultIndex? index = null)
     {
         var counts = new RecordCounts();
-        var outcomes = ResultFile.Outcomes(ledger.ResultsPath);
+        index ??= ResultFile.Index(ledger.ResultsPath);
         foreach (var (entry, part, _, attempts) in Latest(ledger, manifest))
         {
-            var known = outcomes.TryGetValue(entry.Id, out var outcome);
-            var state = RecordStatus.StateOf(part, known ? ResultFile.StatusOf(outcome) : null);
+            var known = index.TryGetOutcome(entry.Id, out var status, out var retryable);
+            var state = RecordStatus.StateOf(part, known ? status : null);
             counts.Add(state);
-            if (RecordStatus.CanRetryOf(state, known && ResultFile.RetryableOf(outcome), attempts, manifest.MaxAttempts))
+            if (RecordStatus.CanRetryOf(state, known && retryable, attempts, manifest.MaxAttempts))
             {
                 counts.Retryable++;
             }

@@ -2,7 +2,6 @@ using System.Globalization;
 using BatchAI.Hosting;
 using BatchAI.IO;
 using BatchAI.Providers;
-using BatchAI.Requests;
 
 namespace BatchAI.Jobs;
 
@@ -43,13 +42,14 @@ public sealed partial class JobService
         var manifest = ledger.Load();
         RequireSubmitted(manifest);
         var activity = "Receiving results of job " + Label(manifest);
+        ResultIndex? index;
         try
         {
             using (var provider = CreateProvider(manifest.Connection(apiKey), reporter))
             {
                 await RefreshAsync(ledger, manifest, provider, cancellationToken).ConfigureAwait(false);
                 RequireFinished(manifest);
-                await DownloadAsync(ledger, manifest, provider, reporter, activity, cancellationToken).ConfigureAwait(false);
+                index = await DownloadAsync(ledger, manifest, provider, reporter, activity, cancellationToken).ConfigureAwait(false);
             }
 
             var counts = new long[4];
@@ -57,7 +57,7 @@ public sealed partial class JobService
             using var errors = new ErrorLog(ledger, manifest, Clock.UtcNow);
             long joined = 0;
             long heldBack = 0;
-            foreach (var (request, stored) in Prefetch.Ahead(StoredResults(ledger), cancellationToken))
+            foreach (var (request, stored) in Prefetch.Ahead(StoredResults(ledger, index ?? ResultFile.Index(ledger.ResultsPath)), cancellationToken))
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 if (parts.TryGetValue(request.Part, out var waiting) && waiting.Held)
@@ -105,13 +105,12 @@ public sealed partial class JobService
     /// Each stored record in input order, with the bytes of its latest result line (null when it has none): a copy,
     /// because the line is read on the prefetching thread and the reader's buffers are reused for the next one.
     /// </summary>
-    private static IEnumerable<(StoredRecord Record, byte[]? Result)> StoredResults(JobLedger ledger)
+    private static IEnumerable<(StoredRecord Record, byte[]? Result)> StoredResults(JobLedger ledger, ResultIndex index)
     {
-        var index = ResultFile.Index(ledger.ResultsPath);
         using var results = File.Exists(ledger.ResultsPath) ? new RandomAccessLines(ledger.ResultsPath) : null;
         foreach (var record in RequestFile.ReadRecords(ledger.RequestsPath))
         {
-            yield return (record, results is not null && index.TryGetValue(record.CustomId, out var offset) ? results.ReadBytesAt(offset).ToArray() : null);
+            yield return (record, results is not null && index.TryGetOffset(record.CustomId, out var offset) ? results.ReadBytesAt(offset).ToArray() : null);
         }
     }
 
@@ -162,24 +161,21 @@ public sealed partial class JobService
     /// <summary>
     /// Appends the results of every finished part not yet downloaded to the ledger: one line per record of the part,
     /// a synthesized one (expired, canceled, missing) for each record the provider returned nothing for. Then counts
-    /// the records by state.
+    /// the records by state. Returns the index of the results file when anything was downloaded (null otherwise).
     /// </summary>
-    private static async Task DownloadAsync(JobLedger ledger, JobManifest manifest, IBatchProvider provider, IEngineReporter reporter, string activity, CancellationToken cancellationToken)
+    private static async Task<ResultIndex?> DownloadAsync(JobLedger ledger, JobManifest manifest, IBatchProvider provider, IEngineReporter reporter, string activity, CancellationToken cancellationToken)
     {
-        var downloaded = false;
         var check = new AnswerCheck(ledger);
-        CustomIdMap? earlier = null;
+        ResultIndex? index = null; // what is in the file, kept up to date line by line as lines are appended
         foreach (var part in manifest.Parts.Where(p => !p.ResultsDownloaded && p.State.IsFinal()))
         {
+            index ??= ResultFile.Index(ledger.ResultsPath); // what earlier downloads left (usually nothing)
             var roster = PartRoster.Read(ledger, part);
-            if (part.Attempt > 1 && earlier is null && roster.HasSchemas)
-            {
-                earlier = ResultFile.Index(ledger.ResultsPath); // to tell a record's second failed answer check from its first
-            }
-
-            using (var previous = earlier is null ? null : new RandomAccessLines(ledger.ResultsPath))
+            using (var previous = part.Attempt > 1 && roster.HasSchemas ? new RandomAccessLines(ledger.ResultsPath) : null)
             using (var appender = new ResultAppender(ledger.ResultsPath))
             {
+                void Append(ResultLine line) => index.Note(line.CustomId, appender.Append(line), line.Status, line.Retryable);
+
                 if (part.BatchId is not null && part.State != BatchState.Failed)
                 {
                     reporter.Progress(new ProgressReport(activity, string.Format(CultureInfo.InvariantCulture, "downloading the results of batch {0} of {1}", part.Index, manifest.Parts.Count), -1));
@@ -187,8 +183,10 @@ public sealed partial class JobService
                     await foreach (var line in provider.ReadResultsAsync(part.ToRemote(), cancellationToken).ConfigureAwait(false))
                     {
                         var schemaId = roster.Answer(line.CustomId);
-                        bool FailedBefore() => previous is not null && earlier!.TryGetValue(line.CustomId, out var offset) && AnswerCheck.IsAnswerCheckFailure(ResultFile.Parse(previous.ReadBytesAt(offset)));
-                        appender.Append(schemaId is null ? line : check.Check(line, schemaId, line.Status == ResultStatus.Succeeded && FailedBefore()));
+
+                        // To tell a record's second failed answer check from its first: its line from an earlier attempt.
+                        bool FailedBefore() => previous is not null && index.TryGetOffset(line.CustomId, out var offset) && AnswerCheck.IsAnswerCheckFailure(ResultFile.Parse(previous.ReadBytesAt(offset)));
+                        Append(schemaId is null ? line : check.Check(line, schemaId, line.Status == ResultStatus.Succeeded && FailedBefore()));
                         lines++;
                     }
 
@@ -197,7 +195,7 @@ public sealed partial class JobService
 
                 foreach (var id in roster.Unanswered(ledger, part))
                 {
-                    appender.Append(ResultJoiner.Missing(id, part));
+                    Append(ResultJoiner.Missing(id, part));
                 }
 
                 appender.Commit();
@@ -205,14 +203,15 @@ public sealed partial class JobService
 
             part.ResultsDownloaded = true;
             ledger.Save(manifest);
-            downloaded = true;
         }
 
         await DeleteProviderFilesAsync(ledger, manifest, provider, reporter, cancellationToken).ConfigureAwait(false);
-        if (downloaded || manifest.Records is null)
+        if (index is not null || manifest.Records is null)
         {
-            manifest.Records = JobRecords.Count(ledger, manifest);
+            manifest.Records = JobRecords.Count(ledger, manifest, index);
             ledger.Save(manifest);
         }
+
+        return index;
     }
 }

@@ -7,20 +7,25 @@ internal sealed class ResultAppender : IDisposable
 {
     private readonly FileStream _stream;
     private readonly IO.JsonLine _line = new();
+    private long _end;
 
     public ResultAppender(string path)
     {
         _stream = PrivateStore.Create(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read);
         DropPartialLastLine(_stream);
-        _stream.Seek(0, SeekOrigin.End);
+        _end = _stream.Seek(0, SeekOrigin.End);
     }
 
-    public void Append(ResultLine line)
+    /// <summary>Appends <paramref name="line"/>; returns where in the file it starts (see <see cref="ResultIndex"/>).</summary>
+    public long Append(ResultLine line)
     {
         _line.Clear();
         ResultFile.Write(_line, line);
         _line.EndLine();
         _stream.Write(_line.Buffer, 0, _line.Length);
+        var start = _end;
+        _end += _line.Length;
+        return start;
     }
 
     /// <summary>Makes what was appended survive a crash of the process or the machine.</summary>

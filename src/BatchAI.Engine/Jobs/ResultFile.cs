@@ -1,7 +1,6 @@
 using System.Text.Json;
 using BatchAI.IO;
 using BatchAI.Providers;
-using BatchAI.Requests;
 
 namespace BatchAI.Jobs;
 
@@ -181,30 +180,15 @@ internal static class ResultFile
     }
 
     /// <summary>
-    /// Where each custom id's latest result starts in the file. Only ids and offsets are held (see
-    /// <see cref="CustomIdMap"/>), so results that arrived in any order join back without loading them all.
+    /// Where each custom id's latest result starts in the file, and its outcome (see <see cref="ResultIndex"/>), from
+    /// one forward pass that makes no string of an answer's text.
     /// </summary>
-    public static CustomIdMap Index(string path) => Scan(path, (line, offset) => (IdOf(line), offset));
-
-    /// <summary>
-    /// Each custom id's latest outcome: its status and whether it may be retried, packed in one number (read it with
-    /// <see cref="StatusOf"/> and <see cref="RetryableOf"/>). Counting a job's records needs no more, so no text is
-    /// made into a string.
-    /// </summary>
-    public static CustomIdMap Outcomes(string path) => Scan(path, (line, _) => OutcomeOf(line));
-
-    public static ResultStatus StatusOf(long outcome) => (ResultStatus)(outcome & 0xFF);
-
-    public static bool RetryableOf(long outcome) => (outcome & RetryableFlag) != 0;
-
-    private const long RetryableFlag = 0x100;
-
-    private static CustomIdMap Scan(string path, Func<ReadOnlyMemory<byte>, long, (string Id, long Value)> read)
+    public static ResultIndex Index(string path)
     {
-        var map = new CustomIdMap();
+        var index = new ResultIndex();
         if (!File.Exists(path))
         {
-            return map;
+            return index;
         }
 
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
@@ -221,8 +205,8 @@ internal static class ResultFile
 
             try
             {
-                var (id, value) = read(line.Bytes, line.Offset);
-                map.Set(id, value);
+                var (id, status, retryable) = OutcomeOf(line.Bytes);
+                index.Note(id, line.Offset, status, retryable);
             }
             catch (Exception error) when (LedgerJson.IsDamage(error))
             {
@@ -230,25 +214,10 @@ internal static class ResultFile
             }
         }
 
-        return map;
+        return index;
     }
 
-    private static string IdOf(ReadOnlyMemory<byte> line)
-    {
-        var reader = new Utf8JsonReader(line.Span);
-        while (reader.Read())
-        {
-            if (reader.TokenType == JsonTokenType.PropertyName && reader.CurrentDepth == 1 && reader.ValueTextEquals("id"u8))
-            {
-                reader.Read();
-                return reader.GetString()!;
-            }
-        }
-
-        throw Corrupt();
-    }
-
-    private static (string Id, long Outcome) OutcomeOf(ReadOnlyMemory<byte> line)
+    private static (string Id, ResultStatus Status, bool Retryable) OutcomeOf(ReadOnlyMemory<byte> line)
     {
         var reader = new Utf8JsonReader(line.Span);
         string? id = null;
@@ -268,7 +237,7 @@ internal static class ResultFile
             }
         }
 
-        return id is null || status is null ? throw Corrupt() : (id, (long)status.Value | (retryable ? RetryableFlag : 0));
+        return id is null || status is null ? throw Corrupt() : (id, status.Value, retryable);
     }
 
     private enum LineField

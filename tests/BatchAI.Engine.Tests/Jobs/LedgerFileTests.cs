@@ -75,7 +75,7 @@ public sealed class LedgerFileTests : IDisposable
         var index = ResultFile.Index(path);
         using var lines = new RandomAccessLines(path);
 
-        Assert.True(index.TryGetValue("a", out var offset));
+        Assert.True(index.TryGetOffset("a", out var offset));
         Assert.Equal("second", ResultFile.Parse(lines.ReadBytesAt(offset)).Text);
         Assert.Equal(2, index.Count);
     }
@@ -93,14 +93,53 @@ public sealed class LedgerFileTests : IDisposable
             appender.Append(Line("a", "second try"));
         }
 
-        var outcomes = ResultFile.Outcomes(path);
-        (ResultStatus, bool) Outcome(string id) => outcomes.TryGetValue(id, out var o) ? (ResultFile.StatusOf(o), ResultFile.RetryableOf(o)) : throw new KeyNotFoundException(id);
+        var outcomes = ResultFile.Index(path);
+        (ResultStatus, bool) Outcome(string id) => outcomes.TryGetOutcome(id, out var status, out var retryable) ? (status, retryable) : throw new KeyNotFoundException(id);
 
         Assert.Equal(4, outcomes.Count);
         Assert.Equal((ResultStatus.Succeeded, false), Outcome("a"));
         Assert.Equal((ResultStatus.Succeeded, false), Outcome("b"));
         Assert.Equal((ResultStatus.Expired, true), Outcome("c"));
         Assert.Equal((ResultStatus.Failed, false), Outcome("d"));
+    }
+
+    [Fact]
+    public void AnIndexKeptWhileAppendingIsTheIndexAScanOfTheFileMakes()
+    {
+        // A download notes each line it appends instead of reading the file again; both must say the same.
+        var path = _dir.File("results.jsonl");
+        using (var appender = new ResultAppender(path))
+        {
+            appender.Append(Line("a", "from an earlier download"));
+            appender.Append(Line("b"));
+        }
+
+        File.AppendAllText(path, "{\"id\":\"c\",\"status\":\"Succ"); // cut short by a crash: dropped by the next append
+        var kept = ResultFile.Index(path);
+        using (var appender = new ResultAppender(path))
+        {
+            void Append(ResultLine line) => kept.Note(line.CustomId, appender.Append(line), line.Status, line.Retryable);
+            Append(new ResultLine { CustomId = "c", Status = ResultStatus.Failed, ErrorCode = "server_error", Retryable = true, BatchId = "b2" });
+            Append(Line("a", "Zoë's second answer, \"quoted\""));
+            Append(new ResultLine { CustomId = "d", Status = ResultStatus.Expired, Retryable = true });
+            Append(new ResultLine { CustomId = "e", Status = ResultStatus.Canceled });
+        }
+
+        var scanned = ResultFile.Index(path);
+        using var lines = new RandomAccessLines(path);
+
+        Assert.Equal(scanned.Count, kept.Count);
+        foreach (var id in new[] { "a", "b", "c", "d", "e" })
+        {
+            Assert.True(kept.TryGetOffset(id, out var offset) && scanned.TryGetOffset(id, out var scannedOffset) && offset == scannedOffset, id);
+            Assert.True(kept.TryGetOutcome(id, out var status, out var retryable), id);
+            Assert.True(scanned.TryGetOutcome(id, out var scannedStatus, out var scannedRetryable), id);
+            Assert.Equal((scannedStatus, scannedRetryable), (status, retryable));
+            Assert.Equal(id, ResultFile.Parse(lines.ReadBytesAt(offset)).CustomId);
+        }
+
+        Assert.Equal("Zoë's second answer, \"quoted\"", ResultFile.Parse(lines.ReadBytesAt(kept.TryGetOffset("a", out var a) ? a : -1)).Text);
+        Assert.False(kept.TryGetOffset("f", out _));
     }
 
     [Theory]
@@ -117,7 +156,7 @@ public sealed class LedgerFileTests : IDisposable
 
         File.AppendAllText(path, damaged + "\n");
 
-        var error = Assert.Throws<BatchAIException>(() => ResultFile.Outcomes(path)); // the index reads only as far as the id
+        var error = Assert.Throws<BatchAIException>(() => ResultFile.Index(path));
 
         Assert.Equal("JobResultsCorrupt", error.ErrorId);
         Assert.Contains("Line 2 of the job's results file", error.Message, StringComparison.Ordinal);

@@ -1,0 +1,41 @@
+using BatchAI.Providers;
+using BatchAI.Requests;
+
+namespace BatchAI.Jobs;
+
+/// <summary>
+/// Each custom id's latest line in the job's results file: where it starts, and its outcome (status, and whether it
+/// may be tried again), packed in one number per id of a <see cref="CustomIdMap"/>. Counting a job's records needs
+/// only the outcomes; joining results to records reads each line at its offset. A download notes every line it
+/// appends, so the file need not be read again to know either (a million lines take about two seconds to scan).
+/// </summary>
+internal sealed class ResultIndex
+{
+    // offset << 9 | retryable << 8 | status: offsets up to 2^54 bytes, far past any file.
+    private const int OffsetShift = 9;
+    private const long RetryableFlag = 1 << 8;
+    private const long StatusMask = 0xFF;
+
+    private readonly CustomIdMap _ids = new();
+
+    public int Count => _ids.Count;
+
+    /// <summary>Notes the line for <paramref name="customId"/> at <paramref name="offset"/>; a later line replaces an earlier one.</summary>
+    public void Note(string customId, long offset, ResultStatus status, bool retryable) =>
+        _ids.Set(customId, (offset << OffsetShift) | (retryable ? RetryableFlag : 0) | (long)status);
+
+    public bool TryGetOffset(string customId, out long offset)
+    {
+        var found = _ids.TryGetValue(customId, out var value);
+        offset = value >> OffsetShift;
+        return found;
+    }
+
+    public bool TryGetOutcome(string customId, out ResultStatus status, out bool retryable)
+    {
+        var found = _ids.TryGetValue(customId, out var value);
+        status = (ResultStatus)(value & StatusMask);
+        retryable = (value & RetryableFlag) != 0;
+        return found;
+    }
+}
