@@ -55,3 +55,20 @@ public sealed class ProgressReport(string activity, string status, int percentCo
 
     public override string ToString() => PercentComplete >= 0 ? $"{Activity}: {Status} ({PercentComplete}%)" : $"{Activity}: {Status}";
 }
+
+/// <summary>
+/// Passes on everything but progress: for work that runs beside another on the same activity (a receive's download
+/// beside its join), where two sources of progress would make one bar jump back and forth.
+/// </summary>
+internal sealed class WithoutProgress(IEngineReporter inner) : IEngineReporter
+{
+    public void Verbose(string message) => inner.Verbose(message);
+
+    public void Warning(string message) => inner.Warning(message);
+
+    public void Progress(ProgressReport report)
+    {
+    }
+
+    public void Problem(RecordProblem problem) => inner.Problem(problem);
+}

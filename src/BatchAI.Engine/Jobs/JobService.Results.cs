@@ -27,7 +27,9 @@ public sealed partial class JobService
 
     /// <summary>
     /// Downloads the results of the job's batches (once; a later receive reuses them) and hands back one result per
-    /// request, in input order, joined to its source record. The job must be finished.
+    /// request, in input order, joined to its source record. The job must be finished. When nothing was downloaded
+    /// before and every record was sent once, records are joined while later batches still download (see
+    /// <see cref="PartGate"/>): the two take a core each, and a record waits only for its own batch.
     /// </summary>
     public async Task<ReceiveSummary> ReceiveAsync(string idOrName, Action<BatchResult> onResult, string? apiKey, IEngineReporter reporter, CancellationToken cancellationToken)
     {
@@ -42,14 +44,24 @@ public sealed partial class JobService
         var manifest = ledger.Load();
         RequireSubmitted(manifest);
         var activity = "Receiving results of job " + Label(manifest);
-        ResultIndex? index;
+        var provider = CreateProvider(manifest.Connection(apiKey), reporter);
+        using var stopDownload = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        Task? download = null;
         try
         {
-            using (var provider = CreateProvider(manifest.Connection(apiKey), reporter))
+            await RefreshAsync(ledger, manifest, provider, cancellationToken).ConfigureAwait(false);
+            RequireFinished(manifest);
+            ResultIndex index;
+            PartGate? gate = null;
+            if (JoinsWhileDownloading(ledger, manifest))
             {
-                await RefreshAsync(ledger, manifest, provider, cancellationToken).ConfigureAwait(false);
-                RequireFinished(manifest);
-                index = await DownloadAsync(ledger, manifest, provider, reporter, activity, cancellationToken).ConfigureAwait(false);
+                index = ResultFile.Index(ledger.ResultsPath);
+                gate = new PartGate();
+                download = DownloadBesideAsync(ledger, manifest, provider, new WithoutProgress(reporter), activity, index, gate, stopDownload.Token);
+            }
+            else
+            {
+                index = await DownloadAsync(ledger, manifest, provider, reporter, activity, cancellationToken).ConfigureAwait(false) ?? ResultFile.Index(ledger.ResultsPath);
             }
 
             var counts = new long[4];
@@ -57,24 +69,37 @@ public sealed partial class JobService
             using var errors = new ErrorLog(ledger, manifest, Clock.UtcNow);
             long joined = 0;
             long heldBack = 0;
-            foreach (var (request, stored) in Prefetch.Ahead(StoredResults(ledger, index ?? ResultFile.Index(ledger.ResultsPath)), cancellationToken))
+            try
             {
-                cancellationToken.ThrowIfCancellationRequested();
-                if (parts.TryGetValue(request.Part, out var waiting) && waiting.Held)
+                foreach (var (request, stored) in Prefetch.Ahead((handOver, stop) => StoredResults(ledger, index, gate, handOver, stop), cancellationToken))
                 {
-                    heldBack++; // after a pilot, only its records have results to review
-                    continue;
-                }
+                    cancellationToken.ThrowIfCancellationRequested();
+                    if (parts.TryGetValue(request.Part, out var waiting) && waiting.Held)
+                    {
+                        heldBack++; // after a pilot, only its records have results to review
+                        continue;
+                    }
 
-                var line = stored is null ? null : ResultFile.Parse(stored);
-                var result = ResultJoiner.Join(request, line, parts.TryGetValue(request.Part, out var part) ? part : null);
-                counts[(int)result.Status]++;
-                errors.Add(result);
-                onResult(result);
-                if (++joined % 10_000 == 0)
-                {
-                    reporter.Progress(new ProgressReport(activity, string.Format(CultureInfo.InvariantCulture, "{0:N0} of {1:N0} results joined", joined, manifest.RequestCount), (int)(joined * 100 / Math.Max(1, manifest.RequestCount))));
+                    var line = stored is null ? null : ResultFile.Parse(stored);
+                    var result = ResultJoiner.Join(request, line, parts.TryGetValue(request.Part, out var part) ? part : null);
+                    counts[(int)result.Status]++;
+                    errors.Add(result);
+                    onResult(result);
+                    if (++joined % 10_000 == 0)
+                    {
+                        reporter.Progress(new ProgressReport(activity, string.Format(CultureInfo.InvariantCulture, "{0:N0} of {1:N0} results joined", joined, manifest.RequestCount), (int)(joined * 100 / Math.Max(1, manifest.RequestCount))));
+                    }
                 }
+            }
+            catch (DownloadStoppedException)
+            {
+                await download!.ConfigureAwait(false); // throws the download's own failure, which stopped the join
+                throw;
+            }
+
+            if (download is not null)
+            {
+                await download.ConfigureAwait(false); // done by now but for counting the records and deleting files
             }
 
             errors.Complete();
@@ -97,20 +122,82 @@ public sealed partial class JobService
         }
         finally
         {
+            if (download is { IsCompleted: false })
+            {
+                // The join stopped early: stop the download, and let it let go of the ledger before the lock is released.
+                stopDownload.Cancel();
+                try
+                {
+                    await download.ConfigureAwait(false);
+                }
+                catch (Exception error) when (error is OperationCanceledException or BatchAIException or IOException)
+                {
+                    // The join's own failure (or the caller's cancellation) is the one to see.
+                }
+            }
+
+            provider.Dispose();
             reporter.Progress(new ProgressReport(activity, "Done", 100, completed: true));
         }
     }
 
     /// <summary>
-    /// Each stored record in input order, with the bytes of its latest result line (null when it has none): a copy,
-    /// because the line is read on the prefetching thread and the reader's buffers are reused for the next one.
+    /// Whether the join can run beside the download: nothing of the job is in the ledger's results yet, and each record
+    /// was sent once, in the part its request line names, so a record's result is in once that part is downloaded.
     /// </summary>
-    private static IEnumerable<(StoredRecord Record, byte[]? Result)> StoredResults(JobLedger ledger, ResultIndex index)
+    private static bool JoinsWhileDownloading(JobLedger ledger, JobManifest manifest) =>
+        manifest.Parts.All(p => p.Attempt == 1 && !p.Held && !p.ResultsDownloaded) &&
+        !(File.Exists(ledger.ResultsPath) && new FileInfo(ledger.ResultsPath).Length > 0);
+
+    /// <summary>The download, on the thread pool, opening each part at the gate as it is in; the gate is closed at its end.</summary>
+    private static Task DownloadBesideAsync(JobLedger ledger, JobManifest manifest, IBatchProvider provider, IEngineReporter reporter, string activity, ResultIndex index, PartGate gate, CancellationToken cancellationToken) =>
+        Task.Run(
+            async () =>
+            {
+                var finished = false;
+                try
+                {
+                    await DownloadAsync(ledger, manifest, provider, reporter, activity, cancellationToken, index, gate.Open).ConfigureAwait(false);
+                    finished = true;
+                }
+                finally
+                {
+                    gate.Close(failed: !finished);
+                }
+            },
+            CancellationToken.None);
+
+    /// <summary>
+    /// Each stored record in input order, with the bytes of its latest result line (null when it has none): a copy,
+    /// because the line is read on the prefetching thread and the reader's buffers are reused for the next one. With a
+    /// gate, each record waits until its part is downloaded, after handing over the records before it.
+    /// </summary>
+    private static IEnumerable<(StoredRecord Record, byte[]? Result)> StoredResults(JobLedger ledger, ResultIndex index, PartGate? gate, Action handOver, CancellationToken cancellationToken)
     {
-        using var results = File.Exists(ledger.ResultsPath) ? new RandomAccessLines(ledger.ResultsPath) : null;
-        foreach (var record in RequestFile.ReadRecords(ledger.RequestsPath))
+        RandomAccessLines? results = null;
+        try
         {
-            yield return (record, results is not null && index.TryGetOffset(record.CustomId, out var offset) ? results.ReadBytesAt(offset).ToArray() : null);
+            foreach (var record in RequestFile.ReadRecords(ledger.RequestsPath))
+            {
+                if (gate is not null && !gate.IsOpen(record.Part))
+                {
+                    handOver();
+                    gate.WaitFor(record.Part, cancellationToken);
+                }
+
+                if (!index.TryGetOffset(record.CustomId, out var offset))
+                {
+                    yield return (record, null);
+                    continue;
+                }
+
+                results ??= new RandomAccessLines(ledger.ResultsPath); // there once an offset is known
+                yield return (record, results.ReadBytesAt(offset).ToArray());
+            }
+        }
+        finally
+        {
+            results?.Dispose();
         }
     }
 
@@ -163,10 +250,13 @@ public sealed partial class JobService
     /// a synthesized one (expired, canceled, missing) for each record the provider returned nothing for. Then counts
     /// the records by state. Returns the index of the results file when anything was downloaded (null otherwise).
     /// </summary>
-    private static async Task<ResultIndex?> DownloadAsync(JobLedger ledger, JobManifest manifest, IBatchProvider provider, IEngineReporter reporter, string activity, CancellationToken cancellationToken)
+    /// <param name="index">The index to keep (else made from the file when there is anything to download).</param>
+    /// <param name="downloaded">Told each part's index once its results are committed to the ledger and in the index.</param>
+    private static async Task<ResultIndex?> DownloadAsync(JobLedger ledger, JobManifest manifest, IBatchProvider provider, IEngineReporter reporter, string activity, CancellationToken cancellationToken, ResultIndex? index = null, Action<int>? downloaded = null)
     {
         var check = new AnswerCheck(ledger);
-        ResultIndex? index = null; // what is in the file, kept up to date line by line as lines are appended
+
+        // What is in the file, kept up to date line by line as lines are appended.
         foreach (var part in manifest.Parts.Where(p => !p.ResultsDownloaded && p.State.IsFinal()))
         {
             index ??= ResultFile.Index(ledger.ResultsPath); // what earlier downloads left (usually nothing)
@@ -203,6 +293,7 @@ public sealed partial class JobService
 
             part.ResultsDownloaded = true;
             ledger.Save(manifest);
+            downloaded?.Invoke(part.Index);
         }
 
         await DeleteProviderFilesAsync(ledger, manifest, provider, reporter, cancellationToken).ConfigureAwait(false);

@@ -11,23 +11,41 @@ internal static class Prefetch
     private const int ChunkSize = 512;
     private const int ChunksAhead = 4;
 
-    public static IEnumerable<T> Ahead<T>(IEnumerable<T> source, CancellationToken cancellationToken)
+    public static IEnumerable<T> Ahead<T>(IEnumerable<T> source, CancellationToken cancellationToken) => Ahead((_, _) => source, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="Ahead{T}(IEnumerable{T}, CancellationToken)"/>, for a source that may wait for something else
+    /// (a receive's join, for the download of a record's batch). The source is given an action that hands over what it
+    /// has made so far, for it to call before it waits, so that the caller is not kept waiting for a chunk to fill;
+    /// and a token that is canceled once the caller stops, so that it stops waiting too.
+    /// </summary>
+    public static IEnumerable<T> Ahead<T>(Func<Action, CancellationToken, IEnumerable<T>> source, CancellationToken cancellationToken)
     {
         var queue = new Handoff<List<T>>(ChunksAhead); // waits without spinning (see Handoff)
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var reader = Task.Run(
+
+        // A thread of its own, not one of the pool's: the source may wait (for a download that needs the pool's threads).
+        var reader = Task.Factory.StartNew(
             () =>
             {
                 var chunk = new List<T>(ChunkSize);
+                void HandOver()
+                {
+                    if (chunk.Count > 0)
+                    {
+                        queue.Add(chunk, stop.Token);
+                        chunk = new List<T>(ChunkSize);
+                    }
+                }
+
                 try
                 {
-                    foreach (var item in source)
+                    foreach (var item in source(HandOver, stop.Token))
                     {
                         chunk.Add(item);
                         if (chunk.Count == ChunkSize)
                         {
-                            queue.Add(chunk, stop.Token);
-                            chunk = new List<T>(ChunkSize);
+                            HandOver();
                         }
                     }
                 }
@@ -51,7 +69,9 @@ internal static class Prefetch
                     }
                 }
             },
-            CancellationToken.None); // always started, so the queue is always completed
+            CancellationToken.None, // always started, so the queue is always completed
+            TaskCreationOptions.LongRunning,
+            TaskScheduler.Default);
         try
         {
             while (queue.Take(cancellationToken) is { } chunk)

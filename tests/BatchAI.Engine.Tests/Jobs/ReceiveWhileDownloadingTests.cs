@@ -1,0 +1,172 @@
+using System.Globalization;
+using BatchAI.Engine.Tests.Support;
+using BatchAI.Jobs;
+using BatchAI.Providers;
+
+namespace BatchAI.Engine.Tests.Jobs;
+
+/// <summary>
+/// A first receive joins each record to its result while later batches still download. Nothing about what comes out
+/// may differ from a join of the same results read back from the ledger, and a failure on either side stops both
+/// without leaving the job unusable.
+/// </summary>
+public sealed class ReceiveWhileDownloadingTests : IDisposable
+{
+    // Two models alternate, so the job's batches interleave in the input: a record often waits for a later batch.
+    private readonly EngineHarness _harness = new(limits: new ProviderLimits(maxRequestsPerBatch: 3, maxBytesPerBatch: 1_000_000));
+    private readonly HeldDownloads _downloads = new();
+
+    public ReceiveWhileDownloadingTests() => _harness.Wrap = emulator => new HeldDownloads.Handler(_downloads, emulator);
+
+    [Fact]
+    public async Task ResultsComeOutWhileALaterBatchIsStillDownloading()
+    {
+        var job = await SubmitAsync(12);
+        _downloads.HoldAfter = 1; // every download after the first waits until a result has come out (or 20 s)
+
+        var results = new List<BatchResult>();
+        await _harness.Service.ReceiveAsync(job.Id, r => { results.Add(r); _downloads.Release(); }, null, _harness.Reporter, CancellationToken.None);
+
+        Assert.True(_downloads.ReleasedByAResult, "no result came out before every batch was downloaded");
+        Assert.Equal(Enumerable.Range(1, 12).Select(i => "row-" + i), results.Select(r => r.CustomId));
+        Assert.All(results, r => Assert.Equal(ResultStatus.Succeeded, r.Status));
+    }
+
+    [Fact]
+    public async Task WhatComesOutIsWhatAJoinFromTheLedgerGives()
+    {
+        _harness.Processing = TimeSpan.FromHours(48); // batches expire part done: successes, expired and synthesized lines
+        var job = await SubmitAsync(30);
+        await _harness.WaitAsync(job.Id, new WaitOptions { MaxPollInterval = TimeSpan.FromHours(1) });
+
+        var (besideSummary, beside) = await _harness.ReceiveAsync(job.Id); // joined while downloading
+        var countedBeside = _harness.Service.Get(job.Id).Records!.ToString();
+        var (ledgerSummary, fromLedger) = await _harness.ReceiveAsync(job.Id); // everything is in the ledger now
+
+        Assert.Equal(fromLedger.Select(Describe), beside.Select(Describe));
+        Assert.Equal(ledgerSummary.ToString(), besideSummary.ToString());
+        Assert.True(besideSummary.Succeeded > 0 && besideSummary.Expired > 0, besideSummary.ToString());
+        Assert.Equal(_harness.Service.Get(job.Id).Records!.ToString(), countedBeside);
+    }
+
+    [Fact]
+    public async Task AFailedDownloadIsTheErrorSeenAndTheNextReceiveGetsEverything()
+    {
+        var job = await SubmitAsync(12);
+        _downloads.FailAfter = 2; // the third download is refused
+
+        var seen = new List<BatchResult>();
+        var error = await Assert.ThrowsAsync<ProviderException>(() => _harness.Service.ReceiveAsync(job.Id, seen.Add, null, _harness.Reporter, CancellationToken.None));
+        _downloads.FailAfter = null;
+        var (summary, results) = await _harness.ReceiveAsync(job.Id);
+
+        Assert.Contains("refused by the test", error.Message, StringComparison.Ordinal);
+        Assert.True(seen.Count < 12);
+        Assert.Equal((12L, 12L), (summary.Total, summary.Succeeded));
+        Assert.Equal(Enumerable.Range(1, 12).Select(i => "row-" + i), results.Select(r => r.CustomId));
+    }
+
+    [Fact]
+    public async Task AJoinThatFailsStopsTheDownloadAndTheNextReceiveGetsEverything()
+    {
+        var job = await SubmitAsync(12);
+        _downloads.HoldAfter = 1;
+
+        var error = await Assert.ThrowsAsync<IOException>(() => _harness.Service.ReceiveAsync(job.Id, _ => throw new IOException("the disk is full"), null, _harness.Reporter, CancellationToken.None));
+        _downloads.HoldAfter = null;
+        var (summary, results) = await _harness.ReceiveAsync(job.Id);
+
+        Assert.Equal("the disk is full", error.Message);
+        Assert.False(_downloads.ReleasedByTimeout, "the failed join waited for the download instead of stopping it");
+        Assert.Equal((12L, 12L), (summary.Total, summary.Succeeded));
+        Assert.Equal(Enumerable.Range(1, 12).Select(i => "row-" + i), results.Select(r => r.CustomId));
+    }
+
+    [Fact]
+    public async Task CancellingStopsBothAndTheNextReceiveGetsEverything()
+    {
+        var job = await SubmitAsync(12);
+        _downloads.HoldAfter = 1;
+        using var cancel = new CancellationTokenSource();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => _harness.Service.ReceiveAsync(job.Id, _ => cancel.Cancel(), null, _harness.Reporter, cancel.Token));
+        _downloads.HoldAfter = null;
+        var (summary, _) = await _harness.ReceiveAsync(job.Id);
+
+        Assert.False(_downloads.ReleasedByTimeout, "the canceled receive waited for the download instead of stopping it");
+        Assert.Equal((12L, 12L), (summary.Total, summary.Succeeded));
+    }
+
+    public void Dispose() => _harness.Dispose();
+
+    private async Task<BatchJob> SubmitAsync(int count)
+    {
+        var job = await _harness.SubmitAsync(Enumerable.Range(1, count).Select(i => EngineHarness.Request(i, i % 2 == 0 ? "gpt-4o" : "gpt-4o-mini")));
+        await _harness.WaitAsync(job.Id);
+        return job;
+    }
+
+    private static string Describe(BatchResult r) => string.Join(
+        "|",
+        r.CustomId,
+        r.RowNumber.ToString(CultureInfo.InvariantCulture),
+        string.Join(",", r.Source.Pairs().Select(p => p.Key + "=" + p.Value)),
+        r.Status,
+        r.Output,
+        r.Json,
+        r.InputTokens,
+        r.CachedInputTokens,
+        r.OutputTokens,
+        r.ErrorCode,
+        r.ErrorMessage,
+        r.Retryable,
+        r.BatchId,
+        string.Join(",", r.Details.Select(d => d.Key + "=" + d.Value)));
+
+    /// <summary>Holds or refuses downloads of result files after the first few, as a slow or failing network would.</summary>
+    private sealed class HeldDownloads
+    {
+        private readonly TaskCompletionSource _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _downloads;
+
+        public int? HoldAfter { get; set; }
+
+        public int? FailAfter { get; set; }
+
+        public bool ReleasedByAResult { get; private set; }
+
+        public bool ReleasedByTimeout { get; private set; }
+
+        public void Release()
+        {
+            if (_released.TrySetResult())
+            {
+                ReleasedByAResult = true;
+            }
+        }
+
+        public sealed class Handler(HeldDownloads owner, HttpMessageHandler inner) : DelegatingHandler(inner)
+        {
+            protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+            {
+                if (request.Method == HttpMethod.Get && request.RequestUri!.AbsolutePath.EndsWith("/content", StringComparison.Ordinal))
+                {
+                    var number = Interlocked.Increment(ref owner._downloads);
+                    if (number > owner.FailAfter)
+                    {
+                        return new HttpResponseMessage(System.Net.HttpStatusCode.Forbidden) { Content = new StringContent("""{"error":{"message":"refused by the test","type":"invalid_request_error"}}""") };
+                    }
+
+                    if (number > owner.HoldAfter)
+                    {
+                        var released = await Task.WhenAny(owner._released.Task, Task.Delay(TimeSpan.FromSeconds(20), cancellationToken)).ConfigureAwait(false);
+                        owner.ReleasedByTimeout |= released != owner._released.Task && !cancellationToken.IsCancellationRequested;
+                        cancellationToken.ThrowIfCancellationRequested();
+                    }
+                }
+
+                return await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+}
