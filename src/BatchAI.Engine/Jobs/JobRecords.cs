@@ -241,7 +241,7 @@ internal static class JobRecords
     /// <summary>Every record, part by part in the order the parts were made; each record once, at its latest part.</summary>
     public static IEnumerable<RecordStatus> Read(JobLedger ledger, JobManifest manifest)
     {
-        var index = ResultFile.Index(ledger.ResultsPath);
+        var index = ResultFile.Index(ledger.ResultsPath, manifest.RequestCount);
         using var results = File.Exists(ledger.ResultsPath) ? new RandomAccessLines(ledger.ResultsPath) : null;
         foreach (var (entry, part, ordinal, attempts) in Latest(ledger, manifest))
         {
@@ -257,7 +257,7 @@ internal static class JobRecords
     public static RecordCounts Count(JobLedger ledger, JobManifest manifest, ResultIndex? index = null)
     {
         var counts = new RecordCounts();
-        index ??= ResultFile.Index(ledger.ResultsPath);
+        index ??= ResultFile.Index(ledger.ResultsPath, manifest.RequestCount);
         foreach (var (entry, part, _, attempts) in Latest(ledger, manifest))
         {
             var known = index.TryGetOutcome(entry.Id, out var status, out var retryable);

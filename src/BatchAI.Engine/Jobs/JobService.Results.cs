@@ -55,13 +55,13 @@ public sealed partial class JobService
             PartGate? gate = null;
             if (JoinsWhileDownloading(ledger, manifest))
             {
-                index = ResultFile.Index(ledger.ResultsPath);
+                index = ResultFile.Index(ledger.ResultsPath, manifest.RequestCount);
                 gate = new PartGate();
                 download = DownloadBesideAsync(ledger, manifest, provider, new WithoutProgress(reporter), activity, index, gate, stopDownload.Token);
             }
             else
             {
-                index = await DownloadAsync(ledger, manifest, provider, reporter, activity, cancellationToken).ConfigureAwait(false) ?? ResultFile.Index(ledger.ResultsPath);
+                index = await DownloadAsync(ledger, manifest, provider, reporter, activity, cancellationToken).ConfigureAwait(false) ?? ResultFile.Index(ledger.ResultsPath, manifest.RequestCount);
             }
 
             var counts = new long[4];
@@ -259,7 +259,7 @@ public sealed partial class JobService
         // What is in the file, kept up to date line by line as lines are appended.
         foreach (var part in manifest.Parts.Where(p => !p.ResultsDownloaded && p.State.IsFinal()))
         {
-            index ??= ResultFile.Index(ledger.ResultsPath); // what earlier downloads left (usually nothing)
+            index ??= ResultFile.Index(ledger.ResultsPath, manifest.RequestCount); // what earlier downloads left (usually nothing)
             var roster = PartRoster.Read(ledger, part);
             using (var previous = part.Attempt > 1 && roster.HasSchemas ? new RandomAccessLines(ledger.ResultsPath) : null)
             using (var appender = new ResultAppender(ledger.ResultsPath))

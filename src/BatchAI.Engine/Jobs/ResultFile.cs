@@ -183,9 +183,10 @@ internal static class ResultFile
     /// Where each custom id's latest result starts in the file, and its outcome (see <see cref="ResultIndex"/>), from
     /// one forward pass that makes no string of an answer's text.
     /// </summary>
-    public static ResultIndex Index(string path)
+    /// <param name="capacity">How many ids it will likely hold (see <see cref="ResultIndex(long)"/>).</param>
+    public static ResultIndex Index(string path, long capacity = 0)
     {
-        var index = new ResultIndex();
+        var index = new ResultIndex(capacity);
         if (!File.Exists(path))
         {
             return index;

@@ -18,7 +18,13 @@ internal sealed class ResultIndex
     private const long RetryableFlag = 1 << 8;
     private const long StatusMask = 0xFF;
 
-    private readonly CustomIdMap _ids = new();
+    private readonly CustomIdMap _ids;
+
+    /// <param name="capacity">How many ids it will likely hold (a job's records): room made at once, not by growing.</param>
+    public ResultIndex(long capacity = 0) => _ids = new CustomIdMap((int)Math.Min(capacity, MostMadeAtOnce));
+
+    /// <summary>Beyond this, the index grows as ids come (a job this large is unlikely; its room is not taken on trust).</summary>
+    private const int MostMadeAtOnce = 1 << 24;
 
     public int Count
     {

@@ -19,6 +19,28 @@ internal sealed class CustomIdMap
     private int[] _hashes = new int[256]; // each id's hash: a probe compares it before the bytes, and growing reads no bytes
     private int[] _slots = new int[512]; // index + 1 into the arrays above; 0 = empty.
 
+    public CustomIdMap()
+    {
+    }
+
+    /// <summary>A map with room for <paramref name="capacity"/> ids before it has to grow (and rehash every id).</summary>
+    public CustomIdMap(int capacity)
+    {
+        var entries = Math.Max(256, capacity);
+        _offsets = new int[entries];
+        _lengths = new byte[entries];
+        _values = new long[entries];
+        _hashes = new int[entries];
+        var slots = 512;
+        while (slots < entries * 2)
+        {
+            slots *= 2;
+        }
+
+        _slots = new int[slots];
+        _bytes = new byte[Math.Max(4096, entries * 10)];
+    }
+
     public int Count => _count;
 
     /// <summary>Adds <paramref name="id"/>; when it was already present, returns false and leaves its value as it was.</summary>

@@ -41,10 +41,13 @@ public class CustomIdTests
         Assert.Equal(2, set.Count);
     }
 
-    [Fact]
-    public void IdMapKeepsEveryIdThroughGrowth()
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1_000)] // made with room for fewer than it gets: it grows past it
+    [InlineData(100_000)]
+    public void IdMapKeepsEveryIdThroughGrowth(int capacity)
     {
-        var set = new CustomIdMap();
+        var set = capacity == 0 ? new CustomIdMap() : new CustomIdMap(capacity);
         for (var i = 0; i < 100_000; i++)
         {
             Assert.True(set.TryAdd("id-" + i, i + 1, out _));
