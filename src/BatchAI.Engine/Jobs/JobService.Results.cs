@@ -80,7 +80,7 @@ public sealed partial class JobService
                         continue;
                     }
 
-                    var line = stored is null ? null : ResultFile.Parse(stored);
+                    var line = stored is null ? null : ResultFile.Parse(stored, owned: true); // a copy of its own
                     var result = ResultJoiner.Join(request, line, parts.TryGetValue(request.Part, out var part) ? part : null);
                     counts[(int)result.Status]++;
                     errors.Add(result);

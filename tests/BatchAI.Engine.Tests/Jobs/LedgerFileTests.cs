@@ -104,6 +104,32 @@ public sealed class LedgerFileTests : IDisposable
     }
 
     [Fact]
+    public void DetailsReadWhenFirstAskedForAreTheDetailsReadAtOnce()
+    {
+        var path = _dir.File("results.jsonl");
+        using (var appender = new ResultAppender(path))
+        {
+            appender.Append(new ResultLine { CustomId = "a", Status = ResultStatus.Succeeded, Text = "t", Details = new Dictionary<string, string> { ["finish_reason"] = "stop", ["request_id"] = "req \"1\"\n", ["Zoë"] = "日本語 😀", ["empty"] = string.Empty } });
+            appender.Append(new ResultLine { CustomId = "b", Status = ResultStatus.Failed, ErrorCode = "x" }); // no details at all
+            appender.Append(new ResultLine { CustomId = "c", Status = ResultStatus.Succeeded, Text = "{\"details\":{\"a\":\"b\"}}", Details = new Dictionary<string, string> { ["model"] = "m" } });
+        }
+
+        foreach (var bytes in File.ReadAllLines(path).Select(System.Text.Encoding.UTF8.GetBytes))
+        {
+            var atOnce = ResultFile.Parse(bytes);
+            var later = ResultFile.Parse(bytes.ToArray(), owned: true);
+
+            Assert.Equal(atOnce.Details.OrderBy(d => d.Key, StringComparer.Ordinal), later.Details.OrderBy(d => d.Key, StringComparer.Ordinal));
+            Assert.Equal((atOnce.CustomId, atOnce.Text, atOnce.Status), (later.CustomId, later.Text, later.Status));
+            Assert.Equal(atOnce.Details.Count, later.Details.Count);
+            Assert.Equal(atOnce.Details.Keys.Order(StringComparer.Ordinal), later.Details.Keys.Order(StringComparer.Ordinal));
+            Assert.All(atOnce.Details, d => Assert.True(later.Details.TryGetValue(d.Key, out var value) && value == d.Value && later.Details[d.Key] == d.Value && later.Details.ContainsKey(d.Key)));
+        }
+
+        Assert.Equal("req \"1\"\n", ResultFile.Parse(System.Text.Encoding.UTF8.GetBytes(File.ReadLines(path).First()), owned: true).Details["request_id"]);
+    }
+
+    [Fact]
     public void AnIndexKeptWhileAppendingIsTheIndexAScanOfTheFileMakes()
     {
         // A download notes each line it appends instead of reading the file again; both must say the same.
