@@ -130,9 +130,9 @@ public sealed partial class JobService
                 {
                     await download.ConfigureAwait(false);
                 }
-                catch (Exception error) when (error is OperationCanceledException or BatchAIException or IOException)
+                catch (Exception)
                 {
-                    // The join's own failure (or the caller's cancellation) is the one to see.
+                    // Whatever stopped the download now, the join's own failure (or the caller's cancellation) is the one to see.
                 }
             }
 

@@ -53,6 +53,47 @@ public class PrefetchTests
     }
 
     [Fact]
+    public async Task ASourceAboutToWaitHandsOverWhatItMadeAndItsWaitEndsWhenTheCallerStops()
+    {
+        // The join's source waits for a batch to download; the records before it must reach the caller first.
+        using var seenThree = new ManualResetEventSlim();
+        var waitEnded = new TaskCompletionSource<bool>();
+        IEnumerable<int> Source(Action handOver, CancellationToken stop)
+        {
+            yield return 1;
+            yield return 2;
+            yield return 3;
+            handOver();
+            Assert.True(seenThree.Wait(TimeSpan.FromSeconds(20), CancellationToken.None), "the caller never got the first three");
+            yield return 4;
+            handOver();
+            stop.WaitHandle.WaitOne(TimeSpan.FromSeconds(20)); // a wait only the caller's stopping ends (or the time)
+            waitEnded.SetResult(stop.IsCancellationRequested);
+
+            yield return 5;
+        }
+
+        var seen = new List<int>();
+        foreach (var item in Prefetch.Ahead<int>(Source, CancellationToken.None))
+        {
+            seen.Add(item);
+            if (item == 3)
+            {
+                seenThree.Set();
+            }
+
+            if (item == 4)
+            {
+                break; // the caller stops while the source waits
+            }
+        }
+
+        Assert.Equal([1, 2, 3, 4], seen);
+        Assert.True(waitEnded.Task.IsCompleted, "the caller went on before the source had let go"); // Ahead waits for its reader
+        Assert.True(await waitEnded.Task, "the source's wait did not end when the caller stopped");
+    }
+
+    [Fact]
     public void CancellingStopsTheCaller()
     {
         using var cancel = new CancellationTokenSource();
