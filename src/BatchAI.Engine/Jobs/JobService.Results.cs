@@ -29,7 +29,7 @@ public sealed partial class JobService
     /// Downloads the results of the job's batches (once; a later receive reuses them) and hands back one result per
     /// request, in input order, joined to its source record. The job must be finished. When nothing was downloaded
     /// before and every record was sent once, records are joined while later batches still download (see
-    /// <see cref="PartGate"/>): the two take a core each, and a record waits only for its own batch.
+    /// <see cref="PartGate"/>): the two run side by side, and a record waits only for its own batch.
     /// </summary>
     public async Task<ReceiveSummary> ReceiveAsync(string idOrName, Action<BatchResult> onResult, string? apiKey, IEngineReporter reporter, CancellationToken cancellationToken)
     {
@@ -248,18 +248,18 @@ public sealed partial class JobService
     /// <summary>
     /// Appends the results of every finished part not yet downloaded to the ledger: one line per record of the part,
     /// a synthesized one (expired, canceled, missing) for each record the provider returned nothing for. Then counts
-    /// the records by state. Returns the index of the results file when anything was downloaded (null otherwise).
+    /// the records by state. Returns the index of the results file it kept: the one given, else one made when anything
+    /// was downloaded (null when nothing was and none was given).
     /// </summary>
     /// <param name="index">The index to keep (else made from the file when there is anything to download).</param>
     /// <param name="downloaded">Told each part's index once its results are committed to the ledger and in the index.</param>
     private static async Task<ResultIndex?> DownloadAsync(JobLedger ledger, JobManifest manifest, IBatchProvider provider, IEngineReporter reporter, string activity, CancellationToken cancellationToken, ResultIndex? index = null, Action<int>? downloaded = null)
     {
         var check = new AnswerCheck(ledger);
-
-        // What is in the file, kept up to date line by line as lines are appended.
         foreach (var part in manifest.Parts.Where(p => !p.ResultsDownloaded && p.State.IsFinal()))
         {
-            index ??= ResultFile.Index(ledger.ResultsPath, manifest.RequestCount); // what earlier downloads left (usually nothing)
+            // What is in the file (what earlier downloads left, usually nothing), kept up to date as lines are appended.
+            index ??= ResultFile.Index(ledger.ResultsPath, manifest.RequestCount);
             var roster = PartRoster.Read(ledger, part);
             using (var previous = part.Attempt > 1 && roster.HasSchemas ? new RandomAccessLines(ledger.ResultsPath) : null)
             using (var appender = new ResultAppender(ledger.ResultsPath))
