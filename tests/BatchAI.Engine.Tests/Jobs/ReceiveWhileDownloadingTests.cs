@@ -27,6 +27,7 @@ public sealed class ReceiveWhileDownloadingTests : IDisposable
         var results = new List<BatchResult>();
         await _harness.Service.ReceiveAsync(job.Id, r => { results.Add(r); _downloads.Release(); }, null, _harness.Reporter, CancellationToken.None);
 
+        Assert.False(_downloads.ReleasedByTimeout, "a held download waited its full time: no result came out while it was held");
         Assert.True(_downloads.ReleasedByAResult, "no result came out before every batch was downloaded");
         Assert.Equal(Enumerable.Range(1, 12).Select(i => "row-" + i), results.Select(r => r.CustomId));
         Assert.All(results, r => Assert.Equal(ResultStatus.Succeeded, r.Status));
