@@ -173,6 +173,11 @@ internal static class ResultFile
             }
         }
 
+        if (details is LazyDetails lazy)
+        {
+            lazy.CustomId = id; // to name the record if its details turn out damaged when read
+        }
+
         return new ResultLine
         {
             CustomId = id ?? throw Corrupt(),
@@ -210,6 +215,8 @@ internal static class ResultFile
     {
         private Dictionary<string, string>? _read;
 
+        public string? CustomId { get; set; }
+
         public int Count => Read().Count;
 
         public IEnumerable<string> Keys => Read().Keys;
@@ -241,7 +248,7 @@ internal static class ResultFile
             }
             catch (Exception error) when (LedgerJson.IsDamage(error))
             {
-                throw new BatchAIException(ErrorKind.Protocol, "JobResultsCorrupt", $"The details of a line of the job's results file are damaged: {error.Message}");
+                throw new BatchAIException(ErrorKind.Protocol, "JobResultsCorrupt", $"The details of the result for custom id '{CustomId}' in the job's results file are damaged: {error.Message}");
             }
 
             // Two threads may both read them; either dictionary will do, and the first one stays.

@@ -130,6 +130,20 @@ public sealed class LedgerFileTests : IDisposable
     }
 
     [Fact]
+    public void DamagedDetailsReadLaterNameTheRecordTheyBelongTo()
+    {
+        var line = System.Text.Encoding.UTF8.GetBytes("{\"id\":\"T-42\",\"status\":\"Succeeded\",\"text\":\"ok\",\"details\":{\"status_code\":200}}");
+
+        var parsed = ResultFile.Parse(line, owned: true); // the rest of the line is read at once, and is fine
+        var error = Assert.Throws<BatchAIException>(() => parsed.Details.Count);
+
+        Assert.Equal(("T-42", "ok"), (parsed.CustomId, parsed.Text));
+        Assert.Equal("JobResultsCorrupt", error.ErrorId);
+        Assert.Contains("'T-42'", error.Message, StringComparison.Ordinal);
+        Assert.Equal("JobResultsCorrupt", Assert.Throws<BatchAIException>(() => ResultFile.Parse(line)).ErrorId); // read at once: refused at once
+    }
+
+    [Fact]
     public void AnIndexKeptWhileAppendingIsTheIndexAScanOfTheFileMakes()
     {
         // A download notes each line it appends instead of reading the file again; both must say the same.

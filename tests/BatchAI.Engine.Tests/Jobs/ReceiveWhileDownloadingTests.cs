@@ -31,6 +31,11 @@ public sealed class ReceiveWhileDownloadingTests : IDisposable
         Assert.True(_downloads.ReleasedByAResult, "no result came out before every batch was downloaded");
         Assert.Equal(Enumerable.Range(1, 12).Select(i => "row-" + i), results.Select(r => r.CustomId));
         Assert.All(results, r => Assert.Equal(ResultStatus.Succeeded, r.Status));
+
+        // One progress bar, the join's: the download beside it reports what it did, but not as progress.
+        Assert.DoesNotContain(_harness.Reporter.ProgressReports, p => p.Status.StartsWith("downloading", StringComparison.Ordinal));
+        Assert.Contains(_harness.Reporter.ProgressReports, p => p.Completed);
+        Assert.Equal(4, _harness.Reporter.VerboseMessages.Count(m => m.Contains("result(s) of batch", StringComparison.Ordinal)));
     }
 
     [Fact]

@@ -147,25 +147,7 @@ internal static class OpenAIResultParser
                 }
                 else if (reader.ValueTextEquals("error"u8))
                 {
-                    (fields.ErrorCode, fields.ErrorMessage) = (null, null);
-                    if (Object(ref reader))
-                    {
-                        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-                        {
-                            if (reader.ValueTextEquals("code"u8))
-                            {
-                                fields.ErrorCode = StringOrNull(ref reader);
-                            }
-                            else if (reader.ValueTextEquals("message"u8))
-                            {
-                                fields.ErrorMessage = StringOrNull(ref reader);
-                            }
-                            else
-                            {
-                                SkipValue(ref reader);
-                            }
-                        }
-                    }
+                    (fields.ErrorCode, fields.ErrorMessage) = Object(ref reader) ? TwoStrings(ref reader, "code"u8, "message"u8) : (null, null);
                 }
                 else
                 {
@@ -301,25 +283,7 @@ internal static class OpenAIResultParser
         {
             if (reader.ValueTextEquals("message"u8))
             {
-                (body.Content, body.Refusal) = (null, null);
-                if (Object(ref reader))
-                {
-                    while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-                    {
-                        if (reader.ValueTextEquals("content"u8))
-                        {
-                            body.Content = StringOrNull(ref reader);
-                        }
-                        else if (reader.ValueTextEquals("refusal"u8))
-                        {
-                            body.Refusal = StringOrNull(ref reader);
-                        }
-                        else
-                        {
-                            SkipValue(ref reader);
-                        }
-                    }
-                }
+                (body.Content, body.Refusal) = Object(ref reader) ? TwoStrings(ref reader, "content"u8, "refusal"u8) : (null, null);
             }
             else if (reader.ValueTextEquals("finish_reason"u8))
             {
@@ -367,6 +331,29 @@ internal static class OpenAIResultParser
                 SkipValue(ref reader);
             }
         }
+    }
+
+    /// <summary>The two named string fields of the object the reader is in (left at its end); any other is skipped.</summary>
+    private static (string? First, string? Second) TwoStrings(ref Utf8JsonReader reader, ReadOnlySpan<byte> first, ReadOnlySpan<byte> second)
+    {
+        string? one = null, two = null;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals(first))
+            {
+                one = StringOrNull(ref reader);
+            }
+            else if (reader.ValueTextEquals(second))
+            {
+                two = StringOrNull(ref reader);
+            }
+            else
+            {
+                SkipValue(ref reader);
+            }
+        }
+
+        return (one, two);
     }
 
     /// <summary>Moves to a property's value: true, inside it, when it is an object; else past it, false.</summary>
