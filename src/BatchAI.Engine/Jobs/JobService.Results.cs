@@ -255,7 +255,7 @@ public sealed partial class JobService
     /// <param name="downloaded">Told each part's index once its results are committed to the ledger and in the index.</param>
     private static async Task<ResultIndex?> DownloadAsync(JobLedger ledger, JobManifest manifest, IBatchProvider provider, IEngineReporter reporter, string activity, CancellationToken cancellationToken, ResultIndex? index = null, Action<int>? downloaded = null)
     {
-        var check = new AnswerCheck(ledger);
+        AnswerCheck? check = null; // made at the first answer with a schema: making it loads the schema library
         foreach (var part in manifest.Parts.Where(p => !p.ResultsDownloaded && p.State.IsFinal()))
         {
             // What is in the file (what earlier downloads left, usually nothing), kept up to date as lines are appended.
@@ -276,7 +276,7 @@ public sealed partial class JobService
 
                         // To tell a record's second failed answer check from its first: its line from an earlier attempt.
                         bool FailedBefore() => previous is not null && index.TryGetOffset(line.CustomId, out var offset) && AnswerCheck.IsAnswerCheckFailure(ResultFile.Parse(previous.ReadBytesAt(offset)));
-                        Append(schemaId is null ? line : check.Check(line, schemaId, line.Status == ResultStatus.Succeeded && FailedBefore()));
+                        Append(schemaId is null ? line : (check ??= new AnswerCheck(ledger)).Check(line, schemaId, line.Status == ResultStatus.Succeeded && FailedBefore()));
                         lines++;
                     }
 
