@@ -1,25 +1,27 @@
+using System.Buffers.Binary;
+
 namespace BatchAI.Requests;
 
 /// <summary>
 /// Custom ids mapped to a number: the row that first used an id (duplicate detection), or where an id's result
-/// sits in a file (joining results back). Ids are ASCII (see <see cref="CustomIds"/>), so they are kept as bytes in
-/// one growing buffer with an open-addressing index into it, with each id's offset, length, value and hash in arrays
-/// beside it: no object per id. A million ids of about 10 characters take roughly 40 MB, room to grow included.
+/// sits in a file (joining results back). Ids are ASCII (see <see cref="CustomIds"/>), so each entry is kept as bytes
+/// in one growing buffer (its length, its id, its value), found through an open-addressing table whose slots hold
+/// each entry's hash beside its place: no object per id. At a million ids every lookup misses the processor's
+/// caches; this layout makes that two misses (the slot, then the entry), where an array per field made it five.
+/// A million ids of about 10 characters take roughly 35 MB.
 /// </summary>
 internal sealed class CustomIdMap
 {
     private const int MaxIdBytes = CustomIds.MaxLength;
+    private const int ValueBytes = sizeof(long);
 
-    private byte[] _bytes = new byte[4096];
-    private int _byteCount;
-    private int[] _offsets = new int[256];
-    private byte[] _lengths = new byte[256];
-    private long[] _values = new long[256];
+    private byte[] _entries; // per id: its length (1 byte), its bytes, its value (8 bytes, little-endian)
+    private int _entryBytes;
     private int _count;
-    private int[] _hashes = new int[256]; // each id's hash: a probe compares it before the bytes, and growing reads no bytes
-    private int[] _slots = new int[512]; // index + 1 into the arrays above; 0 = empty.
+    private long[] _slots; // hash << 32 | (entry's place + 1); 0 = empty
 
     public CustomIdMap()
+        : this(0)
     {
     }
 
@@ -27,18 +29,14 @@ internal sealed class CustomIdMap
     public CustomIdMap(int capacity)
     {
         var entries = Math.Max(256, capacity);
-        _offsets = new int[entries];
-        _lengths = new byte[entries];
-        _values = new long[entries];
-        _hashes = new int[entries];
         var slots = 512;
         while (slots < entries * 2)
         {
             slots *= 2;
         }
 
-        _slots = new int[slots];
-        _bytes = new byte[Math.Max(4096, entries * 10)];
+        _slots = new long[slots];
+        _entries = new byte[entries * (1 + 10 + ValueBytes)];
     }
 
     public int Count => _count;
@@ -53,7 +51,7 @@ internal sealed class CustomIdMap
         var slot = Find(id, out var hash);
         if (_slots[slot] != 0)
         {
-            existing = _values[_slots[slot] - 1];
+            existing = ValueAt(slot);
             return false;
         }
 
@@ -69,7 +67,7 @@ internal sealed class CustomIdMap
         var slot = Find(bytes, out var hash);
         if (_slots[slot] != 0)
         {
-            _values[_slots[slot] - 1] = value;
+            BinaryPrimitives.WriteInt64LittleEndian(ValueSpan(slot), value);
         }
         else
         {
@@ -84,7 +82,7 @@ internal sealed class CustomIdMap
             var slot = Find(Ascii(id, stackalloc byte[MaxIdBytes]), out _);
             if (_slots[slot] != 0)
             {
-                value = _values[_slots[slot] - 1];
+                value = ValueAt(slot);
                 return true;
             }
         }
@@ -117,22 +115,17 @@ internal sealed class CustomIdMap
         hash = Hash(id);
         var mask = _slots.Length - 1;
         var slot = hash & mask;
-        while (_slots[slot] != 0 && (_hashes[_slots[slot] - 1] != hash || !Matches(_slots[slot] - 1, id)))
+        while (_slots[slot] is var taken && taken != 0)
         {
+            if ((int)(taken >> 32) == hash && Matches((int)taken - 1, id))
+            {
+                return slot;
+            }
+
             slot = (slot + 1) & mask;
         }
 
         return slot;
-    }
-
-    private void Insert(int slot, ReadOnlySpan<byte> id, int hash, long value)
-    {
-        Append(id, value, hash);
-        _slots[slot] = _count;
-        if (_count * 2 > _slots.Length)
-        {
-            Rehash();
-        }
     }
 
     private static int Hash(ReadOnlySpan<byte> id)
@@ -151,45 +144,57 @@ internal sealed class CustomIdMap
     }
 
     private bool Matches(int entry, ReadOnlySpan<byte> id) =>
-        _lengths[entry] == id.Length && id.SequenceEqual(new ReadOnlySpan<byte>(_bytes, _offsets[entry], id.Length));
+        _entries[entry] == id.Length && id.SequenceEqual(new ReadOnlySpan<byte>(_entries, entry + 1, id.Length));
 
-    private void Append(ReadOnlySpan<byte> id, long value, int hash)
+    private Span<byte> ValueSpan(int slot)
     {
-        if (_byteCount + id.Length > _bytes.Length)
-        {
-            Array.Resize(ref _bytes, Math.Max(_bytes.Length * 2, _byteCount + id.Length));
-        }
-
-        if (_count == _offsets.Length)
-        {
-            Array.Resize(ref _offsets, _count * 2);
-            Array.Resize(ref _lengths, _count * 2);
-            Array.Resize(ref _values, _count * 2);
-            Array.Resize(ref _hashes, _count * 2);
-        }
-
-        _hashes[_count] = hash;
-        id.CopyTo(new Span<byte>(_bytes, _byteCount, id.Length));
-        _offsets[_count] = _byteCount;
-        _lengths[_count] = (byte)id.Length;
-        _values[_count] = value;
-        _byteCount += id.Length;
-        _count++;
+        var entry = (int)_slots[slot] - 1;
+        return new Span<byte>(_entries, entry + 1 + _entries[entry], ValueBytes);
     }
 
+    private long ValueAt(int slot) => BinaryPrimitives.ReadInt64LittleEndian(ValueSpan(slot));
+
+    private void Insert(int slot, ReadOnlySpan<byte> id, int hash, long value)
+    {
+        var size = 1 + id.Length + ValueBytes;
+        if (_entryBytes + size > _entries.Length)
+        {
+            Array.Resize(ref _entries, (int)Math.Max(Math.Min(_entries.Length * 2L, 0x7FFFFFC7), _entryBytes + size)); // 0x7FFFFFC7: the largest byte array
+        }
+
+        var entry = _entryBytes;
+        _entries[entry] = (byte)id.Length;
+        id.CopyTo(new Span<byte>(_entries, entry + 1, id.Length));
+        BinaryPrimitives.WriteInt64LittleEndian(new Span<byte>(_entries, entry + 1 + id.Length, ValueBytes), value);
+        _entryBytes += size;
+        _slots[slot] = ((long)hash << 32) | (uint)(entry + 1);
+        _count++;
+        if (_count * 2 > _slots.Length)
+        {
+            Rehash();
+        }
+    }
+
+    /// <summary>Twice the slots; each entry's hash is in its slot, so no id is read again.</summary>
     private void Rehash()
     {
-        _slots = new int[_slots.Length * 2];
+        var old = _slots;
+        _slots = new long[old.Length * 2];
         var mask = _slots.Length - 1;
-        for (var entry = 0; entry < _count; entry++)
+        foreach (var taken in old)
         {
-            var slot = _hashes[entry] & mask;
+            if (taken == 0)
+            {
+                continue;
+            }
+
+            var slot = (int)(taken >> 32) & mask;
             while (_slots[slot] != 0)
             {
                 slot = (slot + 1) & mask;
             }
 
-            _slots[slot] = entry + 1;
+            _slots[slot] = taken;
         }
     }
 }

@@ -79,6 +79,29 @@ public class CustomIdTests
     }
 
     [Fact]
+    public void EveryValueAndIdLengthComesBackAsSet()
+    {
+        // Values sit beside their id's bytes, so ids of every length (1 to 64) and values of every sign must not overlap.
+        var map = new CustomIdMap(4);
+        long[] values = [long.MinValue, -1, 0, 1, long.MaxValue, 0x0102030405060708];
+        for (var length = 1; length <= CustomIds.MaxLength; length++)
+        {
+            map.Set(new string('a', length), values[length % values.Length]);
+            map.Set(new string('b', length), length);
+        }
+
+        map.Set(new string('a', 7), 42); // replaced in place
+        for (var length = 1; length <= CustomIds.MaxLength; length++)
+        {
+            Assert.True(map.TryGetValue(new string('a', length), out var a));
+            Assert.True(map.TryGetValue(new string('b', length), out var b));
+            Assert.Equal((length == 7 ? 42 : values[length % values.Length], (long)length), (a, b));
+        }
+
+        Assert.Equal(2 * CustomIds.MaxLength, map.Count);
+    }
+
+    [Fact]
     public void IdsThatDifferOnlyInCaseAreDifferent()
     {
         var set = new CustomIdMap();
