@@ -48,8 +48,33 @@ public sealed class BatchResult
     /// <summary>The provider batch that answered, when one did.</summary>
     public string? BatchId { get; internal set; }
 
-    /// <summary>Provider specifics: finish reason, model version, request id, the HTTP status of the line.</summary>
-    public IReadOnlyDictionary<string, string> Details { get; internal set; } = new Dictionary<string, string>();
+    /// <summary>
+    /// Provider specifics: finish reason, model version, request id, the HTTP status of the line. A dictionary, so
+    /// PowerShell reads a name as a property (<c>$result.Details.finish_reason</c>); made when first asked for, as a
+    /// CSV of a million results never asks.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> Details
+    {
+        get
+        {
+            if (_details is not Dictionary<string, string> made)
+            {
+                made = new Dictionary<string, string>(StringComparer.Ordinal);
+                foreach (var pair in _details)
+                {
+                    made[pair.Key] = pair.Value;
+                }
+
+                _details = made;
+            }
+
+            return made;
+        }
+
+        internal set => _details = value;
+    }
+
+    private IReadOnlyDictionary<string, string> _details = ResultDetails.None;
 
     /// <summary>The record the request was made from, columns as they were.</summary>
     public SourceRecord Source { get; }

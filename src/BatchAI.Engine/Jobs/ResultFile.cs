@@ -138,7 +138,7 @@ internal static class ResultFile
         ResultStatus? status = null;
         int? input = null, cached = null, output = null;
         var retryable = false;
-        IReadOnlyDictionary<string, string> details = NoDetails;
+        var details = ResultDetails.None;
         reader.Read(); // the line's object
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
@@ -193,8 +193,6 @@ internal static class ResultFile
             Details = details,
         };
     }
-
-    private static readonly IReadOnlyDictionary<string, string> NoDetails = new Dictionary<string, string>();
 
     /// <summary>The details object, the reader at its start; left at its end.</summary>
     private static Dictionary<string, string> ReadDetails(ref Utf8JsonReader reader)

@@ -54,7 +54,7 @@ internal sealed class ResultLine
     public string? BatchId { get; init; }
 
     /// <summary>Provider specifics: finish reason, model version, request id, HTTP status of the line.</summary>
-    public IReadOnlyDictionary<string, string> Details { get; init; } = new Dictionary<string, string>();
+    public IReadOnlyDictionary<string, string> Details { get; init; } = ResultDetails.None;
 }
 
 /// <summary>One prepared part of a job, ready to go to the provider as one batch.</summary>

@@ -51,6 +51,10 @@ public sealed class EveryProviderFlowTests : IDisposable
             Assert.True(r.InputTokens > 0 && r.OutputTokens > 0, $"{provider}: {r.InputTokens}/{r.OutputTokens}");
             Assert.False(string.IsNullOrEmpty(r.BatchId));
             Assert.True(r.Details.ContainsKey("finish_reason"), string.Join(", ", r.Details.Keys));
+
+            // A dictionary, so that PowerShell reads $result.Details.finish_reason as a property.
+            var details = Assert.IsAssignableFrom<System.Collections.IDictionary>(r.Details);
+            Assert.Equal(r.Details["finish_reason"], details["finish_reason"]);
         });
     }
 

@@ -29,7 +29,7 @@ internal static class OpenAIResultParser
         }
 
         var customId = fields.CustomId ?? throw ResultLines.Invalid(batchId, "has no custom_id");
-        var details = new Dictionary<string, string>(StringComparer.Ordinal);
+        var details = new ResultDetails();
         if (fields.LineId is { } lineId)
         {
             details["line_id"] = lineId;
@@ -59,10 +59,10 @@ internal static class OpenAIResultParser
         };
     }
 
-    private static ResultLine FromResponse(string customId, string batchId, ResponseFields response, Dictionary<string, string> details)
+    private static ResultLine FromResponse(string customId, string batchId, ResponseFields response, ResultDetails details)
     {
         var statusCode = response.StatusCode;
-        details["status_code"] = statusCode.ToString(CultureInfo.InvariantCulture);
+        details["status_code"] = statusCode == 200 ? "200" : statusCode.ToString(CultureInfo.InvariantCulture); // nearly every line
         if (response.RequestId is { } requestId)
         {
             details["request_id"] = requestId;
