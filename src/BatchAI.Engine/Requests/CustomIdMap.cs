@@ -61,17 +61,20 @@ internal sealed class CustomIdMap
     }
 
     /// <summary>Adds <paramref name="id"/> or replaces its value.</summary>
-    public void Set(string id, long value)
+    /// <exception cref="ArgumentException">The id is not a valid custom id.</exception>
+    public void Set(string id, long value) => Set(Ascii(id, stackalloc byte[MaxIdBytes]), value);
+
+    /// <summary>As <see cref="Set(string, long)"/>, for an id given as its ASCII bytes, already known to be valid.</summary>
+    public void Set(ReadOnlySpan<byte> id, long value)
     {
-        var bytes = Ascii(id, stackalloc byte[MaxIdBytes]);
-        var slot = Find(bytes, out var hash);
+        var slot = Find(id, out var hash);
         if (_slots[slot] != 0)
         {
             BinaryPrimitives.WriteInt64LittleEndian(ValueSpan(slot), value);
         }
         else
         {
-            Insert(slot, bytes, hash, value);
+            Insert(slot, id, hash, value);
         }
     }
 
