@@ -47,6 +47,17 @@ public sealed class RecordCounts
 
     public long Total => Pending + Submitted + Succeeded + Failed + Expired + Canceled;
 
+    internal void Add(RecordCounts other)
+    {
+        Pending += other.Pending;
+        Submitted += other.Submitted;
+        Succeeded += other.Succeeded;
+        Failed += other.Failed;
+        Expired += other.Expired;
+        Canceled += other.Canceled;
+        Retryable += other.Retryable;
+    }
+
     internal void Add(RecordState state)
     {
         switch (state)
@@ -141,7 +152,7 @@ internal sealed class PartRoster
 {
     private readonly CustomIdMap _ordinals; // id -> line in the part's id list
     private readonly List<string?> _schemas = []; // by line; the few distinct schema ids shared
-    private bool[] _answered = [];
+    private byte[] _outcomes = []; // by line: 0 until a line is written for it, then 1 + its status, | RetryableFlag
 
     private PartRoster(int capacity) => _ordinals = new CustomIdMap(capacity);
 
@@ -185,35 +196,67 @@ internal sealed class PartRoster
         }
 
         roster.HasSchemas = distinct.Count > 0;
-        roster._answered = new bool[roster._schemas.Count];
+        roster._outcomes = new byte[roster._schemas.Count];
         return roster;
     }
 
-    /// <summary>Notes that the provider answered <paramref name="customId"/>; returns the schema its answer must follow, if any.</summary>
-    public string? Answer(string customId)
+    private const byte RetryableFlag = 0x80;
+
+    /// <summary>
+    /// Finds the provider's answer for <paramref name="customId"/> in the part: its line in the id list (-1 when it is
+    /// not one of ours), and the schema the answer must follow, if any.
+    /// </summary>
+    public int Answer(string customId, out string? schemaId)
     {
         if (!_ordinals.TryGetValue(customId, out var ordinal))
         {
-            return null; // not one of ours: kept as the provider sent it
+            schemaId = null;
+            return -1; // not one of ours: kept as the provider sent it
         }
 
-        _answered[ordinal] = true;
-        return _schemas[(int)ordinal];
+        schemaId = _schemas[(int)ordinal];
+        return (int)ordinal;
     }
 
-    /// <summary>The part's records the provider has not answered, in line order.</summary>
-    public IEnumerable<string> Unanswered(JobLedger ledger, PartRecord part)
+    /// <summary>Notes the outcome of the line written for the record at <paramref name="ordinal"/>; a later line replaces it.</summary>
+    public void Written(int ordinal, ResultStatus status, bool retryable) =>
+        _outcomes[ordinal] = (byte)((1 + (int)status) | (retryable ? RetryableFlag : 0));
+
+    /// <summary>The part's records no line was written for yet, in line order, with their line in the id list.</summary>
+    public IEnumerable<(string Id, int Ordinal)> Unanswered(JobLedger ledger, PartRecord part)
     {
         var ordinal = 0;
         foreach (var entry in JobRecords.PartEntries(ledger, part))
         {
-            if (!_answered[ordinal])
+            if (_outcomes[ordinal] == 0)
             {
-                yield return entry.Id;
+                yield return (entry.Id, ordinal);
             }
 
             ordinal++;
         }
+    }
+
+    /// <summary>
+    /// The part's records by state once its results are all written (each record's latest line), for a job whose
+    /// records were each sent once: what <see cref="JobRecords.Count"/> would find for them, without reading the id
+    /// list or looking up an id again.
+    /// </summary>
+    public RecordCounts Counts(PartRecord part, int maxAttempts)
+    {
+        var counts = new RecordCounts();
+        foreach (var outcome in _outcomes)
+        {
+            var status = outcome == 0 ? (ResultStatus?)null : (ResultStatus)((outcome & ~RetryableFlag) - 1);
+            var state = RecordStatus.StateOf(part, status);
+            counts.Add(state);
+            if (RecordStatus.CanRetryOf(state, (outcome & RetryableFlag) != 0, 1, maxAttempts))
+            {
+                counts.Retryable++;
+            }
+        }
+
+        return counts;
     }
 }
 
@@ -283,9 +326,23 @@ internal static class JobRecords
     /// How many records are in each state. Done after every download, so it needs only each result's outcome: from
     /// <paramref name="index"/> when the caller has it (a download keeps it), else from one pass over the results file.
     /// </summary>
-    public static RecordCounts Count(JobLedger ledger, JobManifest manifest, ResultIndex? index = null)
+    /// <param name="counted">
+    /// Parts whose records a download has just counted (see <see cref="PartRoster.Counts"/>), by part index: used as
+    /// they are when every record was sent once (else a record's latest part decides, and each is looked up).
+    /// </param>
+    public static RecordCounts Count(JobLedger ledger, JobManifest manifest, ResultIndex? index = null, IReadOnlyDictionary<int, RecordCounts>? counted = null)
     {
         var counts = new RecordCounts();
+        if (counted is not null && manifest.Parts.All(p => p.Attempt == 1 && counted.ContainsKey(p.Index)))
+        {
+            foreach (var part in manifest.Parts)
+            {
+                counts.Add(counted[part.Index]);
+            }
+
+            return counts;
+        }
+
         index ??= ResultFile.Index(ledger.ResultsPath, manifest.RequestCount);
         foreach (var (entry, part, _, attempts) in Latest(ledger, manifest))
         {

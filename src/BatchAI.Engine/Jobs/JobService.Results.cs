@@ -256,6 +256,7 @@ public sealed partial class JobService
     private static async Task<ResultIndex?> DownloadAsync(JobLedger ledger, JobManifest manifest, IBatchProvider provider, IEngineReporter reporter, string activity, CancellationToken cancellationToken, ResultIndex? index = null, Action<int>? downloaded = null)
     {
         AnswerCheck? check = null; // made at the first answer with a schema: making it loads the schema library
+        var counted = new Dictionary<int, RecordCounts>(); // each part's records by state, as its download wrote them
         foreach (var part in manifest.Parts.Where(p => !p.ResultsDownloaded && p.State.IsFinal()))
         {
             // What is in the file (what earlier downloads left, usually nothing), kept up to date as lines are appended.
@@ -264,7 +265,14 @@ public sealed partial class JobService
             using (var previous = part.Attempt > 1 && roster.HasSchemas ? new RandomAccessLines(ledger.ResultsPath) : null)
             using (var appender = new ResultAppender(ledger.ResultsPath))
             {
-                void Append(ResultLine line) => index.Note(line.CustomId, appender.Append(line), line.Status, line.Retryable);
+                void Append(ResultLine line, int ordinal)
+                {
+                    index.Note(line.CustomId, appender.Append(line), line.Status, line.Retryable);
+                    if (ordinal >= 0)
+                    {
+                        roster.Written(ordinal, line.Status, line.Retryable);
+                    }
+                }
 
                 if (part.BatchId is not null && part.State != BatchState.Failed)
                 {
@@ -272,26 +280,27 @@ public sealed partial class JobService
                     long lines = 0;
                     await foreach (var line in provider.ReadResultsAsync(part.ToRemote(), cancellationToken).ConfigureAwait(false))
                     {
-                        var schemaId = roster.Answer(line.CustomId);
+                        var ordinal = roster.Answer(line.CustomId, out var schemaId);
 
                         // To tell a record's second failed answer check from its first: its line from an earlier attempt.
                         bool FailedBefore() => previous is not null && index.TryGetOffset(line.CustomId, out var offset) && AnswerCheck.IsAnswerCheckFailure(ResultFile.Parse(previous.ReadBytesAt(offset)));
-                        Append(schemaId is null ? line : (check ??= new AnswerCheck(ledger)).Check(line, schemaId, line.Status == ResultStatus.Succeeded && FailedBefore()));
+                        Append(schemaId is null ? line : (check ??= new AnswerCheck(ledger)).Check(line, schemaId, line.Status == ResultStatus.Succeeded && FailedBefore()), ordinal);
                         lines++;
                     }
 
                     reporter.Verbose(string.Format(CultureInfo.InvariantCulture, "Job {0}: {1:N0} result(s) of batch {2} downloaded.", manifest.Id, lines, part.BatchId));
                 }
 
-                foreach (var id in roster.Unanswered(ledger, part))
+                foreach (var (id, ordinal) in roster.Unanswered(ledger, part))
                 {
-                    Append(ResultJoiner.Missing(id, part));
+                    Append(ResultJoiner.Missing(id, part), ordinal);
                 }
 
                 appender.Commit();
             }
 
             part.ResultsDownloaded = true;
+            counted[part.Index] = roster.Counts(part, manifest.MaxAttempts);
             ledger.Save(manifest);
             downloaded?.Invoke(part.Index);
         }
@@ -299,7 +308,7 @@ public sealed partial class JobService
         await DeleteProviderFilesAsync(ledger, manifest, provider, reporter, cancellationToken).ConfigureAwait(false);
         if (index is not null || manifest.Records is null)
         {
-            manifest.Records = JobRecords.Count(ledger, manifest, index);
+            manifest.Records = JobRecords.Count(ledger, manifest, index, counted);
             ledger.Save(manifest);
         }
 

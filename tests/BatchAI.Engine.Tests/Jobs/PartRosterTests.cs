@@ -1,4 +1,5 @@
 using BatchAI.Jobs;
+using BatchAI.Providers;
 
 namespace BatchAI.Engine.Tests.Jobs;
 
@@ -16,11 +17,16 @@ public sealed class PartRosterTests : IDisposable
         var roster = PartRoster.Read(ledger, part);
 
         Assert.True(roster.HasSchemas);
-        Assert.Null(roster.Answer("a"));
-        Assert.Equal("schema-1", roster.Answer("b"));
-        Assert.Equal("d-2", roster.Answer("c"));
-        Assert.Null(roster.Answer("not-ours"));
-        Assert.Equal(["d"], roster.Unanswered(ledger, part));
+        Assert.Equal((0, null), (roster.Answer("a", out var a), a));
+        Assert.Equal((1, "schema-1"), (roster.Answer("b", out var b), b));
+        Assert.Equal((2, "d-2"), (roster.Answer("c", out var c), c));
+        Assert.Equal((-1, null), (roster.Answer("not-ours", out var none), none));
+        foreach (var ordinal in new[] { 0, 1, 2 })
+        {
+            roster.Written(ordinal, ResultStatus.Succeeded, retryable: false);
+        }
+
+        Assert.Equal([("d", 3)], roster.Unanswered(ledger, part));
         Assert.Equal(["a", "b", "c", "d"], JobRecords.PartEntries(ledger, part).Select(e => e.Id)); // as the other reading sees them
     }
 
@@ -31,7 +37,29 @@ public sealed class PartRosterTests : IDisposable
         var roster = PartRoster.Read(ledger, part);
 
         Assert.False(roster.HasSchemas);
-        Assert.Equal(["x", "y"], roster.Unanswered(ledger, part));
+        Assert.Equal([("x", 0), ("y", 1)], roster.Unanswered(ledger, part));
+    }
+
+    [Fact]
+    public void ItCountsEachRecordByItsLatestLine()
+    {
+        var (ledger, part) = Part("s\nf\nr\ne\nc\nt\nn\n");
+        part.State = BatchState.Completed;
+        part.ResultsDownloaded = true;
+        var roster = PartRoster.Read(ledger, part);
+        roster.Written(0, ResultStatus.Failed, retryable: true);
+        roster.Written(0, ResultStatus.Succeeded, retryable: false); // the provider answered it twice: the later line counts
+        roster.Written(1, ResultStatus.Failed, retryable: false);
+        roster.Written(2, ResultStatus.Failed, retryable: true);
+        roster.Written(3, ResultStatus.Expired, retryable: true);
+        roster.Written(4, ResultStatus.Canceled, retryable: true);
+        roster.Written(5, ResultStatus.Failed, retryable: true);
+
+        var counts = roster.Counts(part, maxAttempts: 3);
+
+        // "n" has no line yet: still submitted. Four ended retryably with attempts left (r, e, c, t).
+        Assert.Equal((1L, 3L, 1L, 1L, 1L, 4L), (counts.Succeeded, counts.Failed, counts.Expired, counts.Canceled, counts.Submitted, counts.Retryable));
+        Assert.Equal(0, roster.Counts(part, maxAttempts: 1).Retryable); // no attempts left
     }
 
     [Fact]

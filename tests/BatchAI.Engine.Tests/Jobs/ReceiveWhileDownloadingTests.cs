@@ -53,6 +53,12 @@ public sealed class ReceiveWhileDownloadingTests : IDisposable
         Assert.Equal(ledgerSummary.ToString(), besideSummary.ToString());
         Assert.True(besideSummary.Succeeded > 0 && besideSummary.Expired > 0, besideSummary.ToString());
         Assert.Equal(_harness.Service.Get(job.Id).Records!.ToString(), countedBeside);
+
+        // The download counted its parts as it wrote them; counting every record from the ledger gives the same.
+        var ledger = new JobLedger(job.Folder);
+        var fromFiles = JobRecords.Count(ledger, ledger.Load());
+        Assert.Equal(fromFiles.ToString(), countedBeside);
+        Assert.Equal((fromFiles.Retryable, fromFiles.Total), (_harness.Service.Get(job.Id).Records!.Retryable, 30L));
     }
 
     [Fact]
