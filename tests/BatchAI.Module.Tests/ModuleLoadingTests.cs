@@ -26,23 +26,24 @@ public sealed class ModuleLoadingTests : IDisposable
     public void TheEngineAndItsPackagesLoadIntoTheModulesPrivateContext()
     {
         var contexts = _session.Lines($$"""
-            $job = [pscustomobject]@{ text = 'x' } | New-BatchRequest -Prompt '{text}' -Model gpt-4o-mini | Submit-AIBatch -Emulator -Confirm:$false | Wait-AIBatch
+            $job = [pscustomobject]@{ text = 'x' } | New-BatchRequest -Prompt '{text}' -Model gpt-4o-mini -SchemaPath '{{PowerShellSession.Schema}}' | Submit-AIBatch -Emulator -Confirm:$false | Wait-AIBatch
             $null = $job | Update-AIBatch -OutFile '{{_session.File("out.csv")}}' -Confirm:$false
             function ContextOf($assembly) { [System.Runtime.Loader.AssemblyLoadContext]::GetLoadContext($assembly).GetType().Name }
             'cmdlets ' + (ContextOf (Get-Command Get-AIBatch).ImplementingType.Assembly)
             'engine ' + (ContextOf $job.GetType().Assembly)
-            [AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -eq 'CsvHelper' } | ForEach-Object { 'CsvHelper ' + $_.GetName().Version + ' ' + (ContextOf $_) }
+            [AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -in 'Microsoft.Extensions.Http', 'JsonSchema.Net' } | ForEach-Object { $_.GetName().Name + ' ' + $_.GetName().Version.Major + ' ' + (ContextOf $_) }
             """);
 
         Assert.Contains("cmdlets DefaultAssemblyLoadContext", contexts);
         Assert.Contains("engine PrivateLoadContext", contexts);
-        Assert.Contains("CsvHelper 34.0.0.0 PrivateLoadContext", contexts); // the results file was written with our CsvHelper
+        Assert.Contains("Microsoft.Extensions.Http 10 PrivateLoadContext", contexts); // the provider calls went through our copy
+        Assert.Contains("JsonSchema.Net 8 PrivateLoadContext", contexts); // and the answers were checked with ours (PowerShell has its own)
     }
 
     [Fact]
-    public void AnotherModulesOlderCsvHelperLoadedFirstDoesNotClash()
+    public void AnotherModulesOlderPackageLoadedFirstDoesNotClash()
     {
-        var other = typeof(ModuleLoadingTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "OtherCsvHelper").Value!;
+        var other = typeof(ModuleLoadingTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "OtherExtensionsHttp").Value!;
         Assert.True(File.Exists(other), other);
 
         var lines = _session.Lines($$"""
@@ -51,10 +52,10 @@ public sealed class ModuleLoadingTests : IDisposable
             $step = $job | Update-AIBatch -OutFile '{{_session.File("tickets.csv")}}' -Confirm:$false
             $step.Outcome
             @(Import-Csv -Path '{{_session.File("tickets.csv")}}').Count
-            ([AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -eq 'CsvHelper' } | ForEach-Object { $_.GetName().Version.Major } | Sort-Object) -join ','
+            ([AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -eq 'Microsoft.Extensions.Http' } | ForEach-Object { $_.GetName().Version.Major } | Sort-Object) -join ','
             """);
 
-        Assert.Equal(["Finished", "18", "33,34"], lines);
+        Assert.Equal(["Finished", "18", "8,10"], lines);
     }
 
     [Fact]

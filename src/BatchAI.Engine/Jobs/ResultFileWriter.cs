@@ -2,7 +2,6 @@ using System.Text.Json;
 using BatchAI.Hosting;
 using BatchAI.IO;
 using BatchAI.Requests;
-using CsvHelper;
 
 namespace BatchAI.Jobs;
 
@@ -16,7 +15,7 @@ public sealed class ResultFileWriter : IDisposable
     private readonly string _temp;
     private readonly IReadOnlyList<string> _sourceColumns;
     private readonly FileStream _stream;
-    private readonly CsvWriter? _csv;
+    private readonly CsvRowWriter? _csv;
     private readonly IO.JsonLineWriter? _json;
     private readonly string[] _names;
     private bool _completed;
@@ -42,13 +41,10 @@ public sealed class ResultFileWriter : IDisposable
         }
         else
         {
-            _csv = CsvWriter.Create(_stream, CsvHelperOptions.Writer(format == RecordFormat.Tsv ? '\t' : ','), leaveOpen: true);
-
-            // Field by field: CsvWriter.WriteHeader takes string[] in CsvHelper's netstandard2.0 build but not in its
-            // net10.0 build (see CsvHelperOptions).
+            _csv = new CsvRowWriter(_stream, format == RecordFormat.Tsv ? '\t' : ',');
             foreach (var name in Header)
             {
-                _csv.WriteField(name);
+                _csv.Field(name);
             }
 
             _csv.EndRecord();
@@ -88,11 +84,7 @@ public sealed class ResultFileWriter : IDisposable
     /// <summary>Finishes the file and moves it into place, replacing any file there.</summary>
     public void Complete()
     {
-        if (_csv is not null)
-        {
-            _csv.Dispose();
-        }
-
+        _csv?.Flush();
         _json?.Dispose();
         _stream.Flush(flushToDisk: true);
         _stream.Dispose();
@@ -107,22 +99,21 @@ public sealed class ResultFileWriter : IDisposable
             return;
         }
 
-        _csv?.Dispose();
         _json?.Dispose();
         _stream.Dispose();
         File.Delete(_temp);
     }
 
-    private void WriteCsv(CsvWriter csv, BatchResult result)
+    private void WriteCsv(CsvRowWriter csv, BatchResult result)
     {
         foreach (var column in _sourceColumns)
         {
-            csv.WriteField(result.Source.TryGetValue(column, out var value) ? RecordValue.ToText(value) : string.Empty);
+            csv.Field(result.Source.TryGetValue(column, out var value) ? RecordValue.ToText(value) : string.Empty);
         }
 
         foreach (var value in ResultRows.Values(result))
         {
-            csv.WriteField(RecordValue.ToText(value));
+            csv.Field(RecordValue.ToText(value));
         }
 
         csv.EndRecord();

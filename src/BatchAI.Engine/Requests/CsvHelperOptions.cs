@@ -21,11 +21,6 @@ internal static class CsvHelperOptions
         (nameof(CsvReaderOptions.FieldCountMismatch), CsvFieldCountHandling.Skip),
         (nameof(CsvReaderOptions.OnMalformedRecord), onMalformedRecord));
 
-    /// <summary>RFC 4180 output: quoted only where needed, CRLF record ends (what Excel and Import-Csv expect).</summary>
-    public static CsvWriterOptions Writer(char separator) => Build<CsvWriterOptions>(
-        (nameof(CsvWriterOptions.Separator), separator),
-        (nameof(CsvWriterOptions.Quoting), CsvQuoting.WhenNeeded));
-
     private static T Build<T>(params (string Property, object? Value)[] settings)
         where T : new()
     {

@@ -35,6 +35,9 @@ internal sealed class PowerShellSession : IDisposable
 
     public static string Tickets => Repository.Path("src", "BatchAI.Cli", "samples", "tickets.csv");
 
+    /// <summary>The sample tickets' triage schema: answers checked against it load the module's JsonSchema.Net.</summary>
+    public static string Schema => Repository.Path("src", "BatchAI.Cli", "samples", "ticket-triage.schema.json");
+
     /// <summary>This session's temp folder (deleted with it).</summary>
     public string Folder { get; }
 

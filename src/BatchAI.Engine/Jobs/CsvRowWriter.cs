@@ -1,0 +1,98 @@
+using System.Text;
+
+namespace BatchAI.Jobs;
+
+/// <summary>
+/// Writes CSV (or TSV) rows as UTF-8 in RFC 4180's form, what Excel and Import-Csv expect, and the bytes CsvHelper 34
+/// writes quoting only where needed: a field is quoted when it holds the separator, a quote, a carriage return or a
+/// line feed, a quote inside is doubled, and every record ends with CR LF. A results file of a million rows is ten million fields: CsvHelper's writer
+/// checks and copies each through a text buffer and an encoder, which was a third of joining a row; here a field is
+/// searched once and encoded straight into the bytes to write. The tests hold the two writers to the same bytes.
+/// </summary>
+internal sealed class CsvRowWriter(Stream stream, char separator)
+{
+    private const int FlushAt = 1 << 16;
+
+    private static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false);
+
+    private readonly char[] _specials = [separator, '"', '\r', '\n'];
+    private byte[] _buffer = new byte[FlushAt * 2];
+    private int _length;
+    private bool _started;
+
+    public void Field(string? text)
+    {
+        if (_started)
+        {
+            Append((byte)separator);
+        }
+
+        _started = true;
+        if (text is null || text.Length == 0)
+        {
+            return;
+        }
+
+        if (text.IndexOfAny(_specials) < 0)
+        {
+            Encode(text, 0, text.Length);
+            return;
+        }
+
+        Append((byte)'"');
+        var start = 0;
+        int quote;
+        while ((quote = text.IndexOf('"', start)) >= 0)
+        {
+            Encode(text, start, quote + 1 - start);
+            Append((byte)'"'); // a quote inside is doubled
+            start = quote + 1;
+        }
+
+        Encode(text, start, text.Length - start);
+        Append((byte)'"');
+    }
+
+    public void EndRecord()
+    {
+        Append((byte)'\r');
+        Append((byte)'\n');
+        _started = false;
+        if (_length >= FlushAt)
+        {
+            Flush();
+        }
+    }
+
+    /// <summary>Hands what is written so far to the stream (not to the disk).</summary>
+    public void Flush()
+    {
+        stream.Write(_buffer, 0, _length);
+        _length = 0;
+    }
+
+    private void Append(byte value)
+    {
+        Reserve(1);
+        _buffer[_length++] = value;
+    }
+
+    private void Encode(string text, int start, int count)
+    {
+        if (count == 0)
+        {
+            return;
+        }
+
+        Reserve(Utf8.GetMaxByteCount(count));
+        _length += Utf8.GetBytes(text, start, count, _buffer, _length);
+    }
+
+    private void Reserve(int count)
+    {
+        if (_length + count > _buffer.Length)
+        {
+            Array.Resize(ref _buffer, Math.Max(_buffer.Length * 2, _length + count));
+        }
+    }
+}
