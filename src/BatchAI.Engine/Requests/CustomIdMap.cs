@@ -80,9 +80,9 @@ internal sealed class CustomIdMap
 
     public bool TryGetValue(string id, out long value)
     {
-        if (CustomIds.IsValid(id))
+        if (TryAscii(id, stackalloc byte[MaxIdBytes], out var bytes))
         {
-            var slot = Find(Ascii(id, stackalloc byte[MaxIdBytes]), out _);
+            var slot = Find(bytes, out _);
             if (_slots[slot] != 0)
             {
                 value = ValueAt(slot);
@@ -97,19 +97,31 @@ internal sealed class CustomIdMap
     public bool Contains(string id) => TryGetValue(id, out _);
 
     /// <summary>A valid id's characters as bytes (they are ASCII), in <paramref name="buffer"/>.</summary>
-    private static ReadOnlySpan<byte> Ascii(string id, Span<byte> buffer)
+    private static ReadOnlySpan<byte> Ascii(string id, Span<byte> buffer) =>
+        TryAscii(id, buffer, out var bytes) ? bytes : throw new ArgumentException(CustomIds.Explain(id), nameof(id));
+
+    /// <summary>Checks and copies in one pass (every download and join looks up a million ids); false when not a valid id.</summary>
+    private static bool TryAscii(string? id, Span<byte> buffer, out ReadOnlySpan<byte> bytes)
     {
-        if (!CustomIds.IsValid(id))
+        bytes = default;
+        if (id is null || id.Length is 0 or > MaxIdBytes)
         {
-            throw new ArgumentException(CustomIds.Explain(id), nameof(id));
+            return false;
         }
 
         for (var i = 0; i < id.Length; i++)
         {
-            buffer[i] = (byte)id[i];
+            var c = id[i];
+            if (!CustomIds.IsAllowed(c))
+            {
+                return false;
+            }
+
+            buffer[i] = (byte)c;
         }
 
-        return buffer.Slice(0, id.Length);
+        bytes = buffer.Slice(0, id.Length);
+        return true;
     }
 
     /// <summary>The slot that holds <paramref name="id"/>, or the empty slot where it belongs.</summary>

@@ -101,6 +101,23 @@ public class CustomIdTests
         Assert.Equal(2 * CustomIds.MaxLength, map.Count);
     }
 
+    [Theory]
+    [InlineData("")]
+    [InlineData("has space")]
+    [InlineData("Zoë")]
+    [InlineData("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_X")] // 65 characters
+    public void AnInvalidIdIsNeverFoundAndCannotBeAdded(string id)
+    {
+        var map = new CustomIdMap();
+        map.Set("a", 1);
+
+        Assert.False(map.TryGetValue(id, out _));
+        var error = Assert.Throws<ArgumentException>(() => map.Set(id, 2));
+        Assert.StartsWith(CustomIds.Explain(id)!, error.Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentException>(() => map.TryAdd(id, 2, out _));
+        Assert.Equal(1, map.Count);
+    }
+
     [Fact]
     public void IdsThatDifferOnlyInCaseAreDifferent()
     {
