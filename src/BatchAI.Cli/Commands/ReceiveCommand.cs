@@ -20,7 +20,7 @@ internal static class ReceiveCommand
             var path = parse.GetValue(output)!;
             var columns = service.Get(id).Columns;
             using var writer = ResultFileWriter.Create(path, columns, context.Reporter);
-            var summary = await service.ReceiveAsync(id, writer.Write, context.ApiKey, context.Reporter, cancellationToken).ConfigureAwait(false);
+            var summary = await service.ReceiveAsync(id, writer, context.ApiKey, context.Reporter, cancellationToken).ConfigureAwait(false);
             writer.Complete();
             if (parse.GetValue(json))
             {

@@ -16,6 +16,7 @@ internal sealed class CsvRowWriter(Stream stream, char separator)
     private static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false);
 
     private readonly char[] _specials = [separator, '"', '\r', '\n'];
+    private readonly byte[] _specialBytes = [(byte)separator, (byte)'"', (byte)'\r', (byte)'\n'];
     private byte[] _buffer = new byte[FlushAt * 2];
     private int _length;
     private bool _started;
@@ -53,6 +54,34 @@ internal sealed class CsvRowWriter(Stream stream, char separator)
         Append((byte)'"');
     }
 
+    /// <summary>A field given as UTF-8, by the same rule: the characters that call for quotes are all ASCII, and no byte of a longer character is ASCII.</summary>
+    public void Field(ReadOnlySpan<byte> utf8)
+    {
+        if (_started)
+        {
+            Append((byte)separator);
+        }
+
+        _started = true;
+        if (utf8.IndexOfAny(_specialBytes) < 0)
+        {
+            Copy(utf8);
+            return;
+        }
+
+        Append((byte)'"');
+        int quote;
+        while ((quote = utf8.IndexOf((byte)'"')) >= 0)
+        {
+            Copy(utf8.Slice(0, quote + 1));
+            Append((byte)'"'); // a quote inside is doubled
+            utf8 = utf8.Slice(quote + 1);
+        }
+
+        Copy(utf8);
+        Append((byte)'"');
+    }
+
     public void EndRecord()
     {
         Append((byte)'\r');
@@ -86,6 +115,13 @@ internal sealed class CsvRowWriter(Stream stream, char separator)
 
         Reserve(Utf8.GetMaxByteCount(count));
         _length += Utf8.GetBytes(text, start, count, _buffer, _length);
+    }
+
+    private void Copy(ReadOnlySpan<byte> bytes)
+    {
+        Reserve(bytes.Length);
+        bytes.CopyTo(new Span<byte>(_buffer, _length, bytes.Length));
+        _length += bytes.Length;
     }
 
     private void Reserve(int count)

@@ -101,7 +101,7 @@ public sealed partial class JobService
         ReceiveSummary summary;
         using (var writer = ResultFileWriter.Create(path, columns, reporter))
         {
-            summary = await ReceiveAsync(manifest.Id, writer.Write, apiKey, reporter, cancellationToken).ConfigureAwait(false);
+            summary = await ReceiveAsync(manifest.Id, writer, apiKey, reporter, cancellationToken).ConfigureAwait(false);
             writer.Complete();
         }
 

@@ -31,13 +31,19 @@ public sealed partial class JobService
     /// before and every record was sent once, records are joined while later batches still download (see
     /// <see cref="PartGate"/>): the two run side by side, and a record waits only for its own batch.
     /// </summary>
-    public async Task<ReceiveSummary> ReceiveAsync(string idOrName, Action<BatchResult> onResult, string? apiKey, IEngineReporter reporter, CancellationToken cancellationToken)
-    {
-        if (onResult is null)
-        {
-            throw new ArgumentNullException(nameof(onResult));
-        }
+    public Task<ReceiveSummary> ReceiveAsync(string idOrName, Action<BatchResult> onResult, string? apiKey, IEngineReporter reporter, CancellationToken cancellationToken) =>
+        ReceiveAsync(idOrName, onResult ?? throw new ArgumentNullException(nameof(onResult)), rows: null, apiKey, reporter, cancellationToken);
 
+    /// <summary>
+    /// As <see cref="ReceiveAsync(string, Action{BatchResult}, string?, IEngineReporter, CancellationToken)"/>, into a
+    /// results file: the row of each request that succeeded is written from the bytes the ledger holds for it (see
+    /// <see cref="SucceededRow"/>), every other row from its joined result. The file is not completed here.
+    /// </summary>
+    public Task<ReceiveSummary> ReceiveAsync(string idOrName, ResultFileWriter writer, string? apiKey, IEngineReporter reporter, CancellationToken cancellationToken) =>
+        ReceiveAsync(idOrName, (writer ?? throw new ArgumentNullException(nameof(writer))).Write, writer, apiKey, reporter, cancellationToken);
+
+    private async Task<ReceiveSummary> ReceiveAsync(string idOrName, Action<BatchResult> onResult, ResultFileWriter? rows, string? apiKey, IEngineReporter reporter, CancellationToken cancellationToken)
+    {
         reporter ??= NullReporter.Instance;
         var ledger = Resolve(idOrName);
         using var held = Lock(ledger, ledger.Load(), "receive");
@@ -67,6 +73,7 @@ public sealed partial class JobService
             var counts = new long[4];
             var parts = manifest.Parts.ToDictionary(p => p.Index);
             using var errors = new ErrorLog(ledger, manifest, Clock.UtcNow);
+            var records = new RequestFile.RecordReader(ledger.RequestsPath);
             long joined = 0;
             long heldBack = 0;
             try
@@ -74,17 +81,26 @@ public sealed partial class JobService
                 foreach (var (request, stored) in Prefetch.Ahead((handOver, stop) => StoredResults(ledger, index, gate, handOver, stop), cancellationToken))
                 {
                     cancellationToken.ThrowIfCancellationRequested();
-                    if (parts.TryGetValue(request.Part, out var waiting) && waiting.Held)
+                    parts.TryGetValue(request.Part, out var part);
+                    if (part is { Held: true })
                     {
                         heldBack++; // after a pilot, only its records have results to review
                         continue;
                     }
 
-                    var line = stored is null ? null : ResultFile.Parse(stored, owned: true); // a copy of its own
-                    var result = ResultJoiner.Join(request, line, parts.TryGetValue(request.Part, out var part) ? part : null);
-                    counts[(int)result.Status]++;
-                    errors.Add(result);
-                    onResult(result);
+                    if (stored is not null && rows is not null && rows.TryWriteSucceeded(request.Bytes, stored))
+                    {
+                        counts[(int)ResultStatus.Succeeded]++; // nothing for the error log
+                    }
+                    else
+                    {
+                        var line = stored is null ? null : ResultFile.Parse(stored, owned: true); // a copy of its own
+                        var result = ResultJoiner.Join(records.Read(request), line, part);
+                        counts[(int)result.Status]++;
+                        errors.Add(result);
+                        onResult(result);
+                    }
+
                     if (++joined % 10_000 == 0)
                     {
                         reporter.Progress(new ProgressReport(activity, string.Format(CultureInfo.InvariantCulture, "{0:N0} of {1:N0} results joined", joined, manifest.RequestCount), (int)(joined * 100 / Math.Max(1, manifest.RequestCount))));
@@ -168,16 +184,16 @@ public sealed partial class JobService
             CancellationToken.None);
 
     /// <summary>
-    /// Each stored record in input order, with the bytes of its latest result line (null when it has none): a copy,
-    /// because the line is read on the prefetching thread and the reader's buffers are reused for the next one. With a
-    /// gate, each record waits until its part is downloaded, after handing over the records before it.
+    /// Each stored request line in input order, with the bytes of its latest result line (null when it has none): both
+    /// copies, because they are read on the prefetching thread and the readers' buffers are reused for the next line.
+    /// With a gate, each record waits until its part is downloaded, after handing over the records before it.
     /// </summary>
-    private static IEnumerable<(StoredRecord Record, byte[]? Result)> StoredResults(JobLedger ledger, ResultIndex index, PartGate? gate, Action handOver, CancellationToken cancellationToken)
+    private static IEnumerable<(StoredLine Request, byte[]? Result)> StoredResults(JobLedger ledger, ResultIndex index, PartGate? gate, Action handOver, CancellationToken cancellationToken)
     {
         RandomAccessLines? results = null;
         try
         {
-            foreach (var record in RequestFile.ReadRecords(ledger.RequestsPath))
+            foreach (var record in RequestFile.ReadLines(ledger.RequestsPath))
             {
                 if (gate is not null && !gate.IsOpen(record.Part))
                 {

@@ -89,6 +89,87 @@ internal static class RequestFile
     /// </summary>
     public static IEnumerable<StoredRecord> ReadRecords(string path) => Lines(path, withRequest: false);
 
+    /// <summary>
+    /// Streams the stored request lines in input order, each a copy of its bytes with only its id and part read: the
+    /// rest is read by a <see cref="RecordReader"/> when needed (a join into a CSV file mostly writes from the bytes).
+    /// </summary>
+    public static IEnumerable<StoredLine> ReadLines(string path)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+        var number = 0;
+        foreach (var line in IO.LineFiles.View(stream, includeUnterminatedLast: true))
+        {
+            number++;
+            if (line.Bytes.Length == 0)
+            {
+                continue;
+            }
+
+            string id;
+            int part;
+            try
+            {
+                (id, part) = IdAndPart(line.Bytes.Span);
+            }
+            catch (Exception error) when (LedgerJson.IsDamage(error))
+            {
+                throw Damaged(path, number, error);
+            }
+
+            yield return new StoredLine(line.Bytes.ToArray(), number, id, part);
+        }
+    }
+
+    /// <summary>The line's id and part, read up to where both are known ("id" is written first, "part" fourth).</summary>
+    private static (string Id, int Part) IdAndPart(ReadOnlySpan<byte> utf8)
+    {
+        var reader = new Utf8JsonReader(utf8);
+        string? id = null;
+        int? part = null;
+        reader.Read(); // the line's object
+        while ((id is null || part is null) && reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals("id"u8))
+            {
+                reader.Read();
+                id = reader.GetString();
+            }
+            else if (reader.ValueTextEquals("part"u8))
+            {
+                reader.Read();
+                part = reader.GetInt32();
+            }
+            else
+            {
+                reader.Read();
+                reader.Skip();
+            }
+        }
+
+        return (id ?? throw new InvalidDataException("it has no id."), part ?? 0);
+    }
+
+    private static BatchAIException Damaged(string path, int number, Exception error) =>
+        new(ErrorKind.Protocol, "JobRequestsCorrupt", $"Line {number} of the job's requests file ({path}) is damaged: {error.Message}");
+
+    /// <summary>Reads the records of stored lines (<see cref="ReadLines"/>) as <see cref="ReadRecords"/> does.</summary>
+    internal sealed class RecordReader(string path)
+    {
+        private readonly StoredRequestReader _reader = new();
+
+        public StoredRecord Read(StoredLine line)
+        {
+            try
+            {
+                return _reader.Parse(line.Bytes, withRequest: false);
+            }
+            catch (Exception error) when (LedgerJson.IsDamage(error))
+            {
+                throw Damaged(path, line.Number, error);
+            }
+        }
+    }
+
     private static IEnumerable<StoredRecord> Lines(string path, bool withRequest)
     {
         // Lines are parsed from their UTF-8 bytes as read: no string is made of a whole line.
@@ -110,7 +191,7 @@ internal static class RequestFile
             }
             catch (Exception error) when (LedgerJson.IsDamage(error))
             {
-                throw new BatchAIException(ErrorKind.Protocol, "JobRequestsCorrupt", $"Line {number} of the job's requests file ({path}) is damaged: {error.Message}");
+                throw Damaged(path, number, error);
             }
 
             yield return record;
@@ -281,6 +362,18 @@ internal static class RequestFile
 
         private static InvalidDataException Corrupt(string field) => new($"it has no {field}.");
     }
+}
+
+/// <summary>A stored request line as read: its bytes (a copy of its own), its line number, id and part.</summary>
+internal sealed class StoredLine(byte[] bytes, int number, string customId, int part)
+{
+    public byte[] Bytes { get; } = bytes;
+
+    public int Number { get; } = number;
+
+    public string CustomId { get; } = customId;
+
+    public int Part { get; } = part;
 }
 
 /// <summary>What receiving needs of a stored request: its id, part, schema and source record.</summary>

@@ -18,6 +18,7 @@ public sealed class ResultFileWriter : IDisposable
     private readonly CsvRowWriter? _csv;
     private readonly IO.JsonLineWriter? _json;
     private readonly string[] _names;
+    private SucceededRow? _succeeded;
     private bool _completed;
 
     private ResultFileWriter(string path, IReadOnlyList<string> sourceColumns, RecordFormat format, IEngineReporter reporter)
@@ -79,6 +80,28 @@ public sealed class ResultFileWriter : IDisposable
         }
 
         Count++;
+    }
+
+    /// <summary>
+    /// Writes the row of a request that succeeded from the bytes of its stored request line and stored result line
+    /// (see <see cref="SucceededRow"/>). False, with nothing written, when this file is not CSV or TSV or the row is
+    /// not in that one shape: the caller then writes the joined <see cref="BatchResult"/>, which gives the same row.
+    /// </summary>
+    internal bool TryWriteSucceeded(ReadOnlySpan<byte> request, ReadOnlySpan<byte> result)
+    {
+        if (_csv is null || !(_succeeded ??= new SucceededRow(_sourceColumns)).TryRead(request, result))
+        {
+            return false;
+        }
+
+        for (var i = 0; i < _succeeded.FieldCount; i++)
+        {
+            _csv.Field(_succeeded.Field(i));
+        }
+
+        _csv.EndRecord();
+        Count++;
+        return true;
     }
 
     /// <summary>Finishes the file and moves it into place, replacing any file there.</summary>

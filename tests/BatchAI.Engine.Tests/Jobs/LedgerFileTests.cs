@@ -229,6 +229,18 @@ public sealed class LedgerFileTests : IDisposable
         Assert.All([missing, wrongKind, broken], e => Assert.Contains("Line 2 of the job's requests file", e.Message, StringComparison.Ordinal));
         Assert.Contains("it has no id", missing.Message, StringComparison.Ordinal);
         Assert.Contains("missing.jsonl", missing.Message, StringComparison.Ordinal);
+
+        // Read as lines (a join): the id and part at once, the rest when the record is read; the same errors.
+        List<StoredLine> Lines(string name, string damaged) => RequestFile.ReadLines(WithSecondLine(name, damaged)).ToList();
+        var lineMissing = Assert.Throws<BatchAIException>(() => Lines("lines-missing.jsonl", "{\"row\":2,\"part\":1,\"model\":\"m\",\"source\":{}}"));
+        var linePart = Assert.Throws<BatchAIException>(() => Lines("lines-part.jsonl", "{\"id\":\"r-2\",\"part\":\"one\"}"));
+        var lines = Lines("lines-row.jsonl", "{\"id\":\"r-2\",\"row\":\"two\",\"part\":1,\"source\":{}}");
+        var reader = new RequestFile.RecordReader("lines-row.jsonl");
+        Assert.Equal(("r-1", 1, "1"), (lines[0].CustomId, lines[0].Part, reader.Read(lines[0]).Source.Values[0]));
+        var lineSource = Assert.Throws<BatchAIException>(() => reader.Read(lines[1]));
+        Assert.All([lineMissing, linePart, lineSource], e => Assert.Equal("JobRequestsCorrupt", e.ErrorId));
+        Assert.All([lineMissing, linePart, lineSource], e => Assert.Contains("Line 2 of the job's requests file", e.Message, StringComparison.Ordinal));
+        Assert.Contains("it has no id", lineMissing.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -2,6 +2,7 @@ using System.Globalization;
 using BatchAI.Engine.Tests.Support;
 using BatchAI.Jobs;
 using BatchAI.Providers;
+using BatchAI.Requests;
 
 namespace BatchAI.Engine.Tests.Jobs;
 
@@ -59,6 +60,39 @@ public sealed class ReceiveWhileDownloadingTests : IDisposable
         var fromFiles = JobRecords.Count(ledger, ledger.Load());
         Assert.Equal(fromFiles.ToString(), countedBeside);
         Assert.Equal((fromFiles.Retryable, fromFiles.Total), (_harness.Service.Get(job.Id).Records!.Retryable, 30L));
+    }
+
+    [Fact]
+    public async Task AResultsFileWrittenFromTheLedgersBytesIsTheFileTheJoinWrites()
+    {
+        _harness.Processing = TimeSpan.FromHours(48); // successes, and batches that expired part done
+        var requests = Enumerable.Range(1, 30).Select(i => new BatchRequest(
+            "row-" + i,
+            new SourceRecord(i, new ColumnSet(["n", "text"]), [i % 5 == 0 ? (long)i : i.ToString(CultureInfo.InvariantCulture), "Zoë, \"quoted\"\nline " + i]), // every fifth a number: the general way
+            "Say something " + i,
+            i % 2 == 0 ? "gpt-4o" : "gpt-4o-mini"));
+        var job = await _harness.SubmitAsync(requests);
+        await _harness.WaitAsync(job.Id, new WaitOptions { MaxPollInterval = TimeSpan.FromHours(1) });
+        using var folder = new TempDirectory();
+        var columns = _harness.Service.Get(job.Id).Columns;
+
+        ReceiveSummary fromBytes, joined;
+        using (var writer = ResultFileWriter.Create(folder.File("from-bytes.csv"), columns))
+        {
+            fromBytes = await _harness.Service.ReceiveAsync(job.Id, writer, null, _harness.Reporter, CancellationToken.None); // beside the download
+            writer.Complete();
+        }
+
+        using (var writer = ResultFileWriter.Create(folder.File("joined.csv"), columns))
+        {
+            joined = await _harness.Service.ReceiveAsync(job.Id, writer.Write, null, _harness.Reporter, CancellationToken.None); // every row joined, from the ledger
+            writer.Complete();
+        }
+
+        Assert.Equal(File.ReadAllText(folder.File("joined.csv")), File.ReadAllText(folder.File("from-bytes.csv")));
+        Assert.Equal(joined.ToString(), fromBytes.ToString());
+        Assert.True(fromBytes.Succeeded > 0 && fromBytes.Expired > 0, fromBytes.ToString());
+        Assert.Equal(31, File.ReadAllLines(folder.File("joined.csv")).Count(l => l.StartsWith("line ", StringComparison.Ordinal)) + 1); // a row per record
     }
 
     [Fact]
