@@ -5,7 +5,9 @@
 # user would write for the same transform (bench/baseline/prepare.py and join.py: the csv and json modules; the join
 # both from files already on disk and downloading them from the emulator as batchai does). Wall time
 # and peak resident memory come from /usr/bin/time -v; the emulator runs as its own process and is not counted.
-# Usage: bench/versus-python.sh [rows ...]        (default: 100000 1000000)
+# This machine's speed drifts from minute to minute, so each step runs RUNS times (default 3), ours and Python's in
+# turn, and the table gives the median of each (the range beside it) and the ratio of the medians.
+# Usage: [RUNS=3] bench/versus-python.sh [rows ...]        (default: 100000 1000000)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ $# -gt 0 ]; then sizes=("$@"); else sizes=(100000 1000000); fi
@@ -21,16 +23,35 @@ measure() {
   megabytes=$(awk -F': ' '/Maximum resident/ { printf "%.0f", $2 / 1024 }' "$work/$label.time")
 }
 
-printf '| rows | step | batchai s | batchai peak MB | Python s | Python peak MB | Python / batchai |\n|---:|---|---:|---:|---:|---:|---:|\n'
+runs=${RUNS:-3}
+
+# median <numbers...> and range <numbers...>: of the seconds one step took in each run.
+median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+range() { printf '%s\n' "$@" | sort -g | awk 'NR == 1 { lo = $1 } { hi = $1 } END { printf "%.2f-%.2f", lo, hi }'; }
+
+# compare <rows> <step> <our command's array> <their command's array>: both, in turn, $runs times; one table row.
+# "$before" is run ahead of each of ours (to put the store back as it was).
+compare() {
+  local n=$1 step=$2 ours=() theirs=() ours_mb=0 theirs_mb=0
+  local -n ours_cmd=$3 theirs_cmd=$4
+  for _ in $(seq "$runs"); do
+    eval "${before:-true}"
+    measure ours "${ours_cmd[@]}"; ours+=("$seconds"); [ "$megabytes" -gt "$ours_mb" ] && ours_mb=$megabytes
+    measure theirs "${theirs_cmd[@]}"; theirs+=("$seconds"); [ "$megabytes" -gt "$theirs_mb" ] && theirs_mb=$megabytes
+  done
+  local a b; a=$(median "${ours[@]}"); b=$(median "${theirs[@]}")
+  printf '| %s | %s | %.2f (%s) | %s | %.2f (%s) | %s | %.1fx |\n' "$n" "$step" "$a" "$(range "${ours[@]}")" "$ours_mb" "$b" "$(range "${theirs[@]}")" "$theirs_mb" "$(echo "$b / $a" | bc -l)"
+}
+
+printf '| rows | step | batchai s, median (range) | batchai peak MB | Python s, median (range) | Python peak MB | Python / batchai |\n|---:|---|---:|---:|---:|---:|---:|\n'
 for n in "${sizes[@]}"; do
   input="$work/rows-$n.csv"
   python3 bench/baseline/rows.py "$n" "$input"
 
-  measure dry-run $batchai submit --input "$input" --model gpt-4o-mini --prompt "$prompt" --id-column ticket_id \
-    --provider openai --dry-run --store "$work/dry-$n" --quiet
-  ours=$seconds; ours_mb=$megabytes
-  measure prepare-py python3 bench/baseline/prepare.py "$input" "$work/requests-$n.jsonl"
-  printf '| %s | prepare | %.2f | %s | %.2f | %s | %.1fx |\n' "$n" "$ours" "$ours_mb" "$seconds" "$megabytes" "$(echo "$seconds / $ours" | bc -l)"
+  before="rm -rf '$work/dry-$n'"
+  ours_prepare=($batchai submit --input "$input" --model gpt-4o-mini --prompt "$prompt" --id-column ticket_id --provider openai --dry-run --store "$work/dry-$n" --quiet)
+  python_prepare=(python3 bench/baseline/prepare.py "$input" "$work/requests-$n.jsonl")
+  compare "$n" prepare ours_prepare python_prepare
 
   # A real run on the emulator, provider files kept so the Python join can read the same output files.
   store="$work/store-$n"
@@ -38,8 +59,7 @@ for n in "${sizes[@]}"; do
     --max-queued-tokens 0 --keep-provider-files --store "$store" --quiet > "$work/submit.out"
   job=$(tail -1 "$work/submit.out")
   $batchai wait "$job" --store "$store" --quiet > /dev/null
-  measure receive $batchai receive "$job" --out "$work/out-$n.csv" --store "$store" --quiet
-  ours=$seconds; ours_mb=$megabytes
+  cp -a "$store" "$store.waited" # each receive starts from the job as waiting left it: nothing downloaded
   mapfile -t ids < <(python3 - "$store/jobs/$job/manifest.json" <<'PY'
 import json, sys
 for part in json.load(open(sys.argv[1]))["parts"]:
@@ -47,9 +67,12 @@ for part in json.load(open(sys.argv[1]))["parts"]:
 PY
 )
   outputs=("${ids[@]/#/$work/emulator/files/}"); outputs=("${outputs[@]/%/.bin}")
-  measure join-py python3 bench/baseline/join.py "$input" "$work/joined-$n.csv" "${outputs[@]}"
-  printf '| %s | receive (Python reads the files from disk) | %.2f | %s | %.2f | %s | %.1fx |\n' "$n" "$ours" "$ours_mb" "$seconds" "$megabytes" "$(echo "$seconds / $ours" | bc -l)"
-  measure join-py-download python3 bench/baseline/join.py "$input" "$work/joined-$n.csv" --download "$url" "${ids[@]}"
-  printf '| %s | receive (Python downloads them too) | %.2f | %s | %.2f | %s | %.1fx |\n' "$n" "$ours" "$ours_mb" "$seconds" "$megabytes" "$(echo "$seconds / $ours" | bc -l)"
-  [ "$(wc -l < "$work/joined-$n.csv")" -gt 0 ] && rm -rf "$work/dry-$n" "$store" "$work"/requests-*.jsonl
+  before="rm -rf '$store' && cp -a '$store.waited' '$store'"
+  ours_receive=($batchai receive "$job" --out "$work/out-$n.csv" --store "$store" --quiet)
+  python_join=(python3 bench/baseline/join.py "$input" "$work/joined-$n.csv" "${outputs[@]}")
+  python_download=(python3 bench/baseline/join.py "$input" "$work/joined-$n.csv" --download "$url" "${ids[@]}")
+  compare "$n" "receive (Python reads the files from disk)" ours_receive python_join
+  compare "$n" "receive (Python downloads them too)" ours_receive python_download
+  before=
+  [ "$(wc -l < "$work/joined-$n.csv")" -gt 0 ] && rm -rf "$work/dry-$n" "$store" "$store.waited" "$work"/requests-*.jsonl
 done
