@@ -23,7 +23,19 @@ internal sealed class Utf8LineReader(Stream stream)
     private bool _first = true;
 
     /// <summary>The next line, or null at the end of the stream.</summary>
-    public async Task<ReadOnlyMemory<byte>?> ReadLineAsync(CancellationToken cancellationToken)
+    /// <remarks>
+    /// A line already in the buffer (nearly every one) is handed out without a task: a task per line was a million
+    /// allocations in a large download.
+    /// </remarks>
+    public ValueTask<ReadOnlyMemory<byte>?> ReadLineAsync(CancellationToken cancellationToken)
+    {
+        var newline = _buffer.AsSpan(_start + _scanned, _end - _start - _scanned).IndexOf((byte)'\n');
+        return newline >= 0
+            ? new ValueTask<ReadOnlyMemory<byte>?>(Take(_scanned + newline, 1))
+            : new ValueTask<ReadOnlyMemory<byte>?>(ReadMoreAsync(cancellationToken));
+    }
+
+    private async Task<ReadOnlyMemory<byte>?> ReadMoreAsync(CancellationToken cancellationToken)
     {
         while (true)
         {
