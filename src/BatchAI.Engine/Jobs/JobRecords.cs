@@ -144,8 +144,9 @@ internal sealed class PartEntry(string id, string? schemaId)
 }
 
 /// <summary>
-/// A part's records while its results are downloaded: each one's schema, and whether the provider has answered it
-/// yet. Held without an object per record (a part has up to 50,000; objects that live as long as a download are
+/// A part's records while its results are downloaded: each one's schema, and the outcome of the line last written
+/// for it (none yet, when the provider has not answered it), from which the part's records are counted. Held without
+/// an object per record (a part has up to 50,000; objects that live as long as a download are
 /// what the garbage collector pays for, copied from generation to generation).
 /// </summary>
 internal sealed class PartRoster

@@ -246,15 +246,7 @@ internal sealed class SucceededRow
         End(ref field);
     }
 
-    private void End(ref int field)
-    {
-        if (field == _ends.Length)
-        {
-            throw new InvalidOperationException("More fields than a row has."); // cannot happen: columns are counted
-        }
-
-        _ends[field++] = _length;
-    }
+    private void End(ref int field) => _ends[field++] = _length; // never past the row's fields: the columns are counted
 
     private void Reserve(int count)
     {
