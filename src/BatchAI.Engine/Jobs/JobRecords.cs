@@ -168,17 +168,12 @@ internal sealed class PartRoster
         var roster = new PartRoster(part.Requests);
         var distinct = new Dictionary<string, string>(StringComparer.Ordinal);
         var file = PartBuilder.IdsFile(part);
-        ReadOnlySpan<byte> rest = File.ReadAllBytes(Path.Combine(ledger.Folder, file)); // a part's ids: up to some 3 MB
-        for (var lineNumber = 1; rest.Length > 0; lineNumber++)
+        using var stream = new FileStream(Path.Combine(ledger.Folder, file), FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+        var lineNumber = 0;
+        foreach (var view in LineFiles.View(stream, includeUnterminatedLast: true))
         {
-            var end = rest.IndexOf((byte)'\n');
-            var line = end < 0 ? rest : rest.Slice(0, end);
-            rest = end < 0 ? default : rest.Slice(end + 1);
-            if (line.Length > 0 && line[line.Length - 1] == (byte)'\r')
-            {
-                line = line.Slice(0, line.Length - 1);
-            }
-
+            lineNumber++;
+            var line = view.Bytes.Span;
             if (line.Length == 0)
             {
                 continue;

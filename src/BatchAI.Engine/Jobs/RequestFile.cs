@@ -93,32 +93,11 @@ internal static class RequestFile
     /// Streams the stored request lines in input order, each a copy of its bytes with only its id and part read: the
     /// rest is read by a <see cref="RecordReader"/> when needed (a join into a CSV file mostly writes from the bytes).
     /// </summary>
-    public static IEnumerable<StoredLine> ReadLines(string path)
+    public static IEnumerable<StoredLine> ReadLines(string path) => Parsed(path, (bytes, number) =>
     {
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
-        var number = 0;
-        foreach (var line in IO.LineFiles.View(stream, includeUnterminatedLast: true))
-        {
-            number++;
-            if (line.Bytes.Length == 0)
-            {
-                continue;
-            }
-
-            string id;
-            int part;
-            try
-            {
-                (id, part) = IdAndPart(line.Bytes.Span);
-            }
-            catch (Exception error) when (LedgerJson.IsDamage(error))
-            {
-                throw Damaged(path, number, error);
-            }
-
-            yield return new StoredLine(line.Bytes.ToArray(), number, id, part);
-        }
-    }
+        var (id, part) = IdAndPart(bytes.Span);
+        return new StoredLine(bytes.ToArray(), number, id, part);
+    });
 
     /// <summary>The line's id and part, read up to where both are known ("id" is written first, "part" fourth).</summary>
     private static (string Id, int Part) IdAndPart(ReadOnlySpan<byte> utf8)
@@ -172,9 +151,18 @@ internal static class RequestFile
 
     private static IEnumerable<StoredRecord> Lines(string path, bool withRequest)
     {
-        // Lines are parsed from their UTF-8 bytes as read: no string is made of a whole line.
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
         var reader = new StoredRequestReader();
+        return Parsed(path, (bytes, _) => reader.Parse(bytes, withRequest));
+    }
+
+    /// <summary>
+    /// Each non-empty line of the requests file, parsed by <paramref name="parse"/> from its UTF-8 bytes as read (a
+    /// view of the reading buffer, good only during the call; no string is made of a whole line), with its number; a
+    /// line that does not parse is named by its number.
+    /// </summary>
+    private static IEnumerable<T> Parsed<T>(string path, Func<ReadOnlyMemory<byte>, int, T> parse)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
         var number = 0;
         foreach (var line in IO.LineFiles.View(stream, includeUnterminatedLast: true))
         {
@@ -184,17 +172,17 @@ internal static class RequestFile
                 continue;
             }
 
-            StoredRecord record;
+            T parsed;
             try
             {
-                record = reader.Parse(line.Bytes, withRequest);
+                parsed = parse(line.Bytes, number);
             }
             catch (Exception error) when (LedgerJson.IsDamage(error))
             {
                 throw Damaged(path, number, error);
             }
 
-            yield return record;
+            yield return parsed;
         }
     }
 

@@ -76,18 +76,16 @@ public sealed class ReceiveWhileDownloadingTests : IDisposable
         using var folder = new TempDirectory();
         var columns = _harness.Service.Get(job.Id).Columns;
 
-        ReceiveSummary fromBytes, joined;
-        using (var writer = ResultFileWriter.Create(folder.File("from-bytes.csv"), columns))
+        async Task<ReceiveSummary> ReceiveInto(string file, Func<ResultFileWriter, Task<ReceiveSummary>> receive)
         {
-            fromBytes = await _harness.Service.ReceiveAsync(job.Id, writer, null, _harness.Reporter, CancellationToken.None); // beside the download
+            using var writer = ResultFileWriter.Create(folder.File(file), columns);
+            var summary = await receive(writer);
             writer.Complete();
+            return summary;
         }
 
-        using (var writer = ResultFileWriter.Create(folder.File("joined.csv"), columns))
-        {
-            joined = await _harness.Service.ReceiveAsync(job.Id, writer.Write, null, _harness.Reporter, CancellationToken.None); // every row joined, from the ledger
-            writer.Complete();
-        }
+        var fromBytes = await ReceiveInto("from-bytes.csv", w => _harness.Service.ReceiveAsync(job.Id, w, null, _harness.Reporter, CancellationToken.None)); // beside the download
+        var joined = await ReceiveInto("joined.csv", w => _harness.Service.ReceiveAsync(job.Id, w.Write, null, _harness.Reporter, CancellationToken.None)); // every row joined, from the ledger
 
         Assert.Equal(File.ReadAllText(folder.File("joined.csv")), File.ReadAllText(folder.File("from-bytes.csv")));
         Assert.Equal(joined.ToString(), fromBytes.ToString());
