@@ -154,6 +154,7 @@ internal sealed class PartRoster
     private readonly CustomIdMap _ordinals; // id -> line in the part's id list
     private readonly List<string?> _schemas = []; // by line; the few distinct schema ids shared
     private byte[] _outcomes = []; // by line: 0 until a line is written for it, then 1 + its status, | RetryableFlag
+    private long[] _lineStarts = []; // by line: where its latest line starts in the results file, -1 before one is written
 
     private PartRoster(int capacity) => _ordinals = new CustomIdMap(capacity);
 
@@ -193,6 +194,8 @@ internal sealed class PartRoster
 
         roster.HasSchemas = distinct.Count > 0;
         roster._outcomes = new byte[roster._schemas.Count];
+        roster._lineStarts = new long[roster._schemas.Count];
+        roster._lineStarts.AsSpan().Fill(-1);
         return roster;
     }
 
@@ -214,9 +217,21 @@ internal sealed class PartRoster
         return (int)ordinal;
     }
 
-    /// <summary>Notes the outcome of the line written for the record at <paramref name="ordinal"/>; a later line replaces it.</summary>
-    public void Written(int ordinal, ResultStatus status, bool retryable) =>
+    /// <summary>
+    /// Notes the line written for the record at <paramref name="ordinal"/>: where it starts in the results file, and
+    /// its outcome. A later line replaces an earlier one.
+    /// </summary>
+    public void Written(int ordinal, long lineStart, ResultStatus status, bool retryable)
+    {
+        _lineStarts[ordinal] = lineStart;
         _outcomes[ordinal] = (byte)((1 + (int)status) | (retryable ? RetryableFlag : 0));
+    }
+
+    /// <summary>
+    /// Where each record's latest line starts in the results file, by its line in the id list (-1 when none was
+    /// written): once the part is downloaded, what a join needs to find the part's results without an index by id.
+    /// </summary>
+    public long[] LineStarts => _lineStarts;
 
     /// <summary>The part's records no line was written for yet, in line order, with their line in the id list.</summary>
     public IEnumerable<(string Id, int Ordinal)> Unanswered(JobLedger ledger, PartRecord part)

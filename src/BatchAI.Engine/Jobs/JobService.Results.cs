@@ -57,13 +57,13 @@ public sealed partial class JobService
         {
             await RefreshAsync(ledger, manifest, provider, cancellationToken).ConfigureAwait(false);
             RequireFinished(manifest);
-            ResultIndex index;
+            ResultIndex? index;
             PartGate? gate = null;
             if (JoinsWhileDownloading(ledger, manifest))
             {
-                index = ResultFile.Index(ledger.ResultsPath, manifest.RequestCount);
+                index = null; // the join finds each result by its part and its line in the part (see PartGate)
                 gate = new PartGate();
-                download = DownloadBesideAsync(ledger, manifest, provider, new WithoutProgress(reporter), activity, index, gate, stopDownload.Token);
+                download = DownloadBesideAsync(ledger, manifest, provider, new WithoutProgress(reporter), activity, gate, stopDownload.Token);
             }
             else
             {
@@ -78,7 +78,7 @@ public sealed partial class JobService
             long heldBack = 0;
             try
             {
-                foreach (var (request, stored) in Prefetch.Ahead((handOver, stop) => StoredResults(ledger, index, gate, handOver, stop), cancellationToken))
+                foreach (var (request, stored) in Prefetch.Ahead((handOver, stop) => StoredResults(ledger, manifest, index, gate, handOver, stop), cancellationToken))
                 {
                     cancellationToken.ThrowIfCancellationRequested();
                     parts.TryGetValue(request.Part, out var part);
@@ -159,21 +159,22 @@ public sealed partial class JobService
 
     /// <summary>
     /// Whether the join can run beside the download: nothing of the job is in the ledger's results yet, and each record
-    /// was sent once, in the part its request line names, so a record's result is in once that part is downloaded.
+    /// was sent once, in the part its request line names, so a record's result is in once that part is downloaded,
+    /// at the record's place in the part.
     /// </summary>
     private static bool JoinsWhileDownloading(JobLedger ledger, JobManifest manifest) =>
         manifest.Parts.All(p => p.Attempt == 1 && !p.Held && !p.ResultsDownloaded) &&
         !(File.Exists(ledger.ResultsPath) && new FileInfo(ledger.ResultsPath).Length > 0);
 
     /// <summary>The download, on the thread pool, opening each part at the gate as it is in; the gate is closed at its end.</summary>
-    private static Task DownloadBesideAsync(JobLedger ledger, JobManifest manifest, IBatchProvider provider, IEngineReporter reporter, string activity, ResultIndex index, PartGate gate, CancellationToken cancellationToken) =>
+    private static Task DownloadBesideAsync(JobLedger ledger, JobManifest manifest, IBatchProvider provider, IEngineReporter reporter, string activity, PartGate gate, CancellationToken cancellationToken) =>
         Task.Run(
             async () =>
             {
                 var finished = false;
                 try
                 {
-                    await DownloadAsync(ledger, manifest, provider, reporter, activity, cancellationToken, index, gate.Open).ConfigureAwait(false);
+                    await DownloadAsync(ledger, manifest, provider, reporter, activity, cancellationToken, gate.Open).ConfigureAwait(false);
                     finished = true;
                 }
                 finally
@@ -186,35 +187,69 @@ public sealed partial class JobService
     /// <summary>
     /// Each stored request line in input order, with the bytes of its latest result line (null when it has none): both
     /// copies, because they are read on the prefetching thread and the readers' buffers are reused for the next line.
-    /// With a gate, each record waits until its part is downloaded, after handing over the records before it.
+    /// Without a gate, each result is found by its custom id in <paramref name="index"/>. With one, each record waits
+    /// until its part is downloaded (after handing over the records before it), and its result is found by its place
+    /// in the part: a part lists its records in the order of the requests file, and each record is in one part.
     /// </summary>
-    private static IEnumerable<(StoredLine Request, byte[]? Result)> StoredResults(JobLedger ledger, ResultIndex index, PartGate? gate, Action handOver, CancellationToken cancellationToken)
+    private static IEnumerable<(StoredLine Request, byte[]? Result)> StoredResults(JobLedger ledger, JobManifest manifest, ResultIndex? index, PartGate? gate, Action handOver, CancellationToken cancellationToken)
     {
+        var parts = new Dictionary<int, PartCursor>(); // with a gate: each open part's line starts, and its records read so far
+        long LineStart(StoredLine record)
+        {
+            if (gate is null)
+            {
+                return index!.TryGetOffset(record.CustomId, out var offset) ? offset : -1;
+            }
+
+            if (!parts.TryGetValue(record.Part, out var part))
+            {
+                if (!gate.TryGetOpen(record.Part, out var lineStarts))
+                {
+                    handOver();
+                    lineStarts = gate.WaitFor(record.Part, cancellationToken);
+                }
+
+                parts[record.Part] = part = new PartCursor(lineStarts);
+            }
+
+            return part.Next();
+        }
+
         RandomAccessLines? results = null;
         try
         {
             foreach (var record in RequestFile.ReadLines(ledger.RequestsPath))
             {
-                if (gate is not null && !gate.IsOpen(record.Part))
-                {
-                    handOver();
-                    gate.WaitFor(record.Part, cancellationToken);
-                }
-
-                if (!index.TryGetOffset(record.CustomId, out var offset))
+                var start = LineStart(record);
+                if (start < 0)
                 {
                     yield return (record, null);
                     continue;
                 }
 
-                results ??= new RandomAccessLines(ledger.ResultsPath); // there once an offset is known
-                yield return (record, results.ReadBytesAt(offset).ToArray());
+                results ??= new RandomAccessLines(ledger.ResultsPath); // there once a line is known
+                var line = results.ReadBytesAt(start);
+                if (gate is not null && !ResultFile.IsLineOf(line, record.CustomId))
+                {
+                    throw new BatchAIException(ErrorKind.Protocol, "JobIdsCorrupt", string.Format(CultureInfo.InvariantCulture, "The job's id list of part {0} ({1}) does not match its requests file: the result found for custom id '{2}' (line {3} of the requests file) is another record's. Nothing was lost: the results are in the ledger.", record.Part, manifest.Parts.Where(p => p.Index == record.Part).Select(PartBuilder.IdsFile).FirstOrDefault(), record.CustomId, record.Number));
+                }
+
+                yield return (record, line.ToArray());
             }
         }
         finally
         {
             results?.Dispose();
         }
+    }
+
+    /// <summary>An open part's line starts, and how many of its records the join has come to.</summary>
+    private sealed class PartCursor(long[] lineStarts)
+    {
+        private int _next;
+
+        /// <summary>Where the next record's line starts, -1 when it has none.</summary>
+        public long Next() => _next < lineStarts.Length ? lineStarts[_next++] : -1;
     }
 
     /// <summary>
@@ -264,29 +299,38 @@ public sealed partial class JobService
     /// <summary>
     /// Appends the results of every finished part not yet downloaded to the ledger: one line per record of the part,
     /// a synthesized one (expired, canceled, missing) for each record the provider returned nothing for. Then counts
-    /// the records by state. Returns the index of the results file it kept: the one given, else one made when anything
-    /// was downloaded (null when nothing was and none was given).
+    /// the records by state. Returns the index of the results file it kept up to date when anything was downloaded (null
+    /// when nothing was, or when <paramref name="downloaded"/> is given).
     /// </summary>
-    /// <param name="index">The index to keep (else made from the file when there is anything to download).</param>
-    /// <param name="downloaded">Told each part's index once its results are committed to the ledger and in the index.</param>
-    private static async Task<ResultIndex?> DownloadAsync(JobLedger ledger, JobManifest manifest, IBatchProvider provider, IEngineReporter reporter, string activity, CancellationToken cancellationToken, ResultIndex? index = null, Action<int>? downloaded = null)
+    /// <param name="downloaded">
+    /// When given, told each part's index and where its records' lines start (see <see cref="PartRoster.LineStarts"/>)
+    /// once its results are committed to the ledger; no index by id is kept then (the caller finds each result by its
+    /// part), and null is returned.
+    /// </param>
+    private static async Task<ResultIndex?> DownloadAsync(JobLedger ledger, JobManifest manifest, IBatchProvider provider, IEngineReporter reporter, string activity, CancellationToken cancellationToken, Action<int, long[]>? downloaded = null)
     {
+        ResultIndex? index = null;
         AnswerCheck? check = null; // made at the first answer with a schema: making it loads the schema library
         var counted = new Dictionary<int, RecordCounts>(); // each part's records by state, as its download wrote them
         foreach (var part in manifest.Parts.Where(p => !p.ResultsDownloaded && p.State.IsFinal()))
         {
             // What is in the file (what earlier downloads left, usually nothing), kept up to date as lines are appended.
-            index ??= ResultFile.Index(ledger.ResultsPath, manifest.RequestCount);
+            if (downloaded is null)
+            {
+                index ??= ResultFile.Index(ledger.ResultsPath, manifest.RequestCount);
+            }
+
             var roster = PartRoster.Read(ledger, part);
             using (var previous = part.Attempt > 1 && roster.HasSchemas ? new RandomAccessLines(ledger.ResultsPath) : null)
             using (var appender = new ResultAppender(ledger.ResultsPath))
             {
                 void Append(ResultLine line, int ordinal)
                 {
-                    index.Note(line.CustomId, appender.Append(line), line.Status, line.Retryable);
+                    var start = appender.Append(line);
+                    index?.Note(line.CustomId, start, line.Status, line.Retryable);
                     if (ordinal >= 0)
                     {
-                        roster.Written(ordinal, line.Status, line.Retryable);
+                        roster.Written(ordinal, start, line.Status, line.Retryable);
                     }
                 }
 
@@ -299,7 +343,7 @@ public sealed partial class JobService
                         var ordinal = roster.Answer(line.CustomId, out var schemaId);
 
                         // To tell a record's second failed answer check from its first: its line from an earlier attempt.
-                        bool FailedBefore() => previous is not null && index.TryGetOffset(line.CustomId, out var offset) && AnswerCheck.IsAnswerCheckFailure(ResultFile.Parse(previous.ReadBytesAt(offset)));
+                        bool FailedBefore() => previous is not null && index is not null && index.TryGetOffset(line.CustomId, out var offset) && AnswerCheck.IsAnswerCheckFailure(ResultFile.Parse(previous.ReadBytesAt(offset)));
                         Append(schemaId is null ? line : (check ??= new AnswerCheck(ledger)).Check(line, schemaId, line.Status == ResultStatus.Succeeded && FailedBefore()), ordinal);
                         lines++;
                     }
@@ -318,11 +362,11 @@ public sealed partial class JobService
             part.ResultsDownloaded = true;
             counted[part.Index] = roster.Counts(part, manifest.MaxAttempts);
             ledger.Save(manifest);
-            downloaded?.Invoke(part.Index);
+            downloaded?.Invoke(part.Index, roster.LineStarts);
         }
 
         await DeleteProviderFilesAsync(ledger, manifest, provider, reporter, cancellationToken).ConfigureAwait(false);
-        if (index is not null || manifest.Records is null)
+        if (counted.Count > 0 || manifest.Records is null)
         {
             manifest.Records = JobRecords.Count(ledger, manifest, index, counted);
             ledger.Save(manifest);

@@ -91,6 +91,29 @@ internal static class ResultFile
         json.EndObject();
     }
 
+    /// <summary>
+    /// Whether <paramref name="utf8"/> is a line <see cref="Write"/> wrote for <paramref name="customId"/>: it starts
+    /// with the id, and a valid id (letters, digits, '_' and '-') is written as it is.
+    /// </summary>
+    public static bool IsLineOf(ReadOnlySpan<byte> utf8, string customId)
+    {
+        var prefix = "{\"id\":\""u8;
+        if (utf8.Length < prefix.Length + customId.Length + 1 || !utf8.StartsWith(prefix) || utf8[prefix.Length + customId.Length] != (byte)'"')
+        {
+            return false;
+        }
+
+        for (var i = 0; i < customId.Length; i++)
+        {
+            if (utf8[prefix.Length + i] != customId[i])
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
     // Status words and detail names repeat on every line: each is made once.
     private static string StatusText(ResultStatus status) => StatusNames[(int)status];
 

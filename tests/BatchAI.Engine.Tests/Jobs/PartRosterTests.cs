@@ -23,10 +23,11 @@ public sealed class PartRosterTests : IDisposable
         Assert.Equal((-1, null), (roster.Answer("not-ours", out var none), none));
         foreach (var ordinal in new[] { 0, 1, 2 })
         {
-            roster.Written(ordinal, ResultStatus.Succeeded, retryable: false);
+            roster.Written(ordinal, lineStart: 100 * ordinal, ResultStatus.Succeeded, retryable: false);
         }
 
         Assert.Equal([("d", 3)], roster.Unanswered(ledger, part));
+        Assert.Equal([0L, 100L, 200L, -1L], roster.LineStarts); // "d" has no line yet
         Assert.Equal(["a", "b", "c", "d"], JobRecords.PartEntries(ledger, part).Select(e => e.Id)); // as the other reading sees them
     }
 
@@ -47,19 +48,20 @@ public sealed class PartRosterTests : IDisposable
         part.State = BatchState.Completed;
         part.ResultsDownloaded = true;
         var roster = PartRoster.Read(ledger, part);
-        roster.Written(0, ResultStatus.Failed, retryable: true);
-        roster.Written(0, ResultStatus.Succeeded, retryable: false); // the provider answered it twice: the later line counts
-        roster.Written(1, ResultStatus.Failed, retryable: false);
-        roster.Written(2, ResultStatus.Failed, retryable: true);
-        roster.Written(3, ResultStatus.Expired, retryable: true);
-        roster.Written(4, ResultStatus.Canceled, retryable: true);
-        roster.Written(5, ResultStatus.Failed, retryable: true);
+        roster.Written(0, 10, ResultStatus.Failed, retryable: true);
+        roster.Written(0, 20, ResultStatus.Succeeded, retryable: false); // the provider answered it twice: the later line counts
+        roster.Written(1, 30, ResultStatus.Failed, retryable: false);
+        roster.Written(2, 40, ResultStatus.Failed, retryable: true);
+        roster.Written(3, 50, ResultStatus.Expired, retryable: true);
+        roster.Written(4, 60, ResultStatus.Canceled, retryable: true);
+        roster.Written(5, 70, ResultStatus.Failed, retryable: true);
 
         var counts = roster.Counts(part, maxAttempts: 3);
 
         // "n" has no line yet: still submitted. Four ended retryably with attempts left (r, e, c, t).
         Assert.Equal((1L, 3L, 1L, 1L, 1L, 4L), (counts.Succeeded, counts.Failed, counts.Expired, counts.Canceled, counts.Submitted, counts.Retryable));
         Assert.Equal(0, roster.Counts(part, maxAttempts: 1).Retryable); // no attempts left
+        Assert.Equal([20L, 30L, 40L, 50L, 60L, 70L, -1L], roster.LineStarts); // where each record's latest line starts
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 using BatchAI.Engine.Tests.Support;
 using BatchAI.Jobs;
 using BatchAI.Providers;
@@ -94,6 +95,45 @@ public sealed class ReceiveWhileDownloadingTests : IDisposable
     }
 
     [Fact]
+    public async Task AnAnswerGivenTwiceAndOneForAnIdNotOursJoinAsFromTheLedger()
+    {
+        var job = await SubmitAsync(12);
+
+        // Each results file gets its first line again with another answer (the later line wins), and a line for an id
+        // the job does not have (kept in the ledger, joined to nothing).
+        _downloads.Rewrite = content =>
+        {
+            var first = content.Substring(0, content.IndexOf('\n') + 1);
+            var customId = JsonDocument.Parse(first).RootElement.GetProperty("custom_id").GetString()!;
+            return content + first.Replace("[emulated]", "[answered again]") + first.Replace("\"" + customId + "\"", "\"not-ours\"");
+        };
+        var (besideSummary, beside) = await _harness.ReceiveAsync(job.Id);
+        var (ledgerSummary, fromLedger) = await _harness.ReceiveAsync(job.Id);
+
+        Assert.Equal(fromLedger.Select(Describe), beside.Select(Describe));
+        Assert.Equal(ledgerSummary.ToString(), besideSummary.ToString());
+        Assert.Equal(4, beside.Count(r => r.Output!.StartsWith("[answered again]", StringComparison.Ordinal))); // one per batch
+        Assert.Equal(Enumerable.Range(1, 12).Select(i => "row-" + i), beside.Select(r => r.CustomId));
+        Assert.Contains("\"not-ours\"", File.ReadAllText(new JobLedger(job.Folder).ResultsPath), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AnIdListThatDisagreesWithTheRequestsFileIsNamedNotJoinedWrong()
+    {
+        var job = await SubmitAsync(12);
+        var ids = Path.Combine(job.Folder, "parts", "part-0001.ids");
+        var lines = File.ReadAllLines(ids);
+        (lines[0], lines[1]) = (lines[1], lines[0]); // a damaged list: its first two records swapped
+        File.WriteAllLines(ids, lines);
+
+        var error = await Assert.ThrowsAsync<BatchAIException>(() => _harness.ReceiveAsync(job.Id));
+
+        Assert.Equal("JobIdsCorrupt", error.ErrorId);
+        Assert.Contains("part-0001.ids", error.Message, StringComparison.Ordinal);
+        Assert.Contains("'" + lines[1] + "'", error.Message, StringComparison.Ordinal); // the record whose result was another's
+    }
+
+    [Fact]
     public async Task AFailedDownloadIsTheErrorSeenAndTheNextReceiveGetsEverything()
     {
         var job = await SubmitAsync(12);
@@ -177,6 +217,9 @@ public sealed class ReceiveWhileDownloadingTests : IDisposable
 
         public int? FailAfter { get; set; }
 
+        /// <summary>Changes the text of each results file downloaded.</summary>
+        public Func<string, string>? Rewrite { get; set; }
+
         public bool ReleasedByAResult { get; private set; }
 
         public bool ReleasedByTimeout { get; private set; }
@@ -209,7 +252,13 @@ public sealed class ReceiveWhileDownloadingTests : IDisposable
                     }
                 }
 
-                return await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+                var response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+                if (owner.Rewrite is { } rewrite && request.RequestUri!.AbsolutePath.EndsWith("/content", StringComparison.Ordinal))
+                {
+                    response.Content = new StringContent(rewrite(await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false)));
+                }
+
+                return response;
             }
         }
     }
