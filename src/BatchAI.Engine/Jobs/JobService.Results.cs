@@ -78,7 +78,12 @@ public sealed partial class JobService
             long heldBack = 0;
             try
             {
-                foreach (var (request, stored) in Prefetch.Ahead((handOver, stop) => StoredResults(ledger, manifest, index, gate, handOver, stop), cancellationToken))
+                // Into a results file, the join reads and writes on this thread, each line a view of its reader's
+                // buffer. Into objects, reading goes ahead on a thread of its own (see Prefetch), each line a copy.
+                var joining = rows is not null
+                    ? StoredResults(ledger, manifest, index, gate, copies: false, () => { }, cancellationToken)
+                    : Prefetch.Ahead((handOver, stop) => StoredResults(ledger, manifest, index, gate, copies: true, handOver, stop), cancellationToken);
+                foreach (var (request, stored) in joining)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
                     parts.TryGetValue(request.Part, out var part);
@@ -88,13 +93,13 @@ public sealed partial class JobService
                         continue;
                     }
 
-                    if (stored is not null && rows is not null && rows.TryWriteSucceeded(request.Bytes, stored))
+                    if (stored is { } bytes && rows is not null && rows.TryWriteSucceeded(request.Bytes.Span, bytes.Span))
                     {
                         counts[(int)ResultStatus.Succeeded]++; // nothing for the error log
                     }
                     else
                     {
-                        var line = stored is null ? null : ResultFile.Parse(stored, owned: true); // a copy of its own
+                        var line = stored is null ? null : ResultFile.Parse(stored.Value, owned: rows is null); // a copy of its own when read ahead
                         var result = ResultJoiner.Join(records.Read(request), line, part);
                         counts[(int)result.Status]++;
                         errors.Add(result);
@@ -185,13 +190,13 @@ public sealed partial class JobService
             CancellationToken.None);
 
     /// <summary>
-    /// Each stored request line in input order, with the bytes of its latest result line (null when it has none): both
-    /// copies, because they are read on the prefetching thread and the readers' buffers are reused for the next line.
-    /// Without a gate, each result is found by its custom id in <paramref name="index"/>. With one, each record waits
+    /// Each stored request line in input order, with the bytes of its latest result line (null when it has none):
+    /// with <paramref name="copies"/>, copies of their own (for reading ahead on another thread), else views of the
+    /// readers' buffers, good until the next line is asked for. Without a gate, each result is found by its custom id in <paramref name="index"/>. With one, each record waits
     /// until its part is downloaded (after handing over the records before it), and its result is found by its place
     /// in the part: a part lists its records in the order of the requests file, and each record is in one part.
     /// </summary>
-    private static IEnumerable<(StoredLine Request, byte[]? Result)> StoredResults(JobLedger ledger, JobManifest manifest, ResultIndex? index, PartGate? gate, Action handOver, CancellationToken cancellationToken)
+    private static IEnumerable<(StoredLine Request, ReadOnlyMemory<byte>? Result)> StoredResults(JobLedger ledger, JobManifest manifest, ResultIndex? index, PartGate? gate, bool copies, Action handOver, CancellationToken cancellationToken)
     {
         var parts = new Dictionary<int, PartCursor>(); // with a gate: each open part's line starts, and its records read so far
         long LineStart(StoredLine record)
@@ -218,7 +223,7 @@ public sealed partial class JobService
         RandomAccessLines? results = null;
         try
         {
-            foreach (var record in RequestFile.ReadLines(ledger.RequestsPath))
+            foreach (var record in RequestFile.ReadLines(ledger.RequestsPath, copies))
             {
                 var start = LineStart(record);
                 if (start < 0)
@@ -234,7 +239,7 @@ public sealed partial class JobService
                     throw new BatchAIException(ErrorKind.Protocol, "JobIdsCorrupt", string.Format(CultureInfo.InvariantCulture, "The job's id list of part {0} ({1}) does not match its requests file: the result found for custom id '{2}' (line {3} of the requests file) is another record's. Nothing was lost: the results are in the ledger.", record.Part, manifest.Parts.Where(p => p.Index == record.Part).Select(PartBuilder.IdsFile).FirstOrDefault(), record.CustomId, record.Number));
                 }
 
-                yield return (record, line.ToArray());
+                yield return (record, copies ? line.ToArray() : line);
             }
         }
         finally

@@ -90,13 +90,17 @@ internal static class RequestFile
     public static IEnumerable<StoredRecord> ReadRecords(string path) => Lines(path, withRequest: false);
 
     /// <summary>
-    /// Streams the stored request lines in input order, each a copy of its bytes with only its id and part read: the
-    /// rest is read by a <see cref="RecordReader"/> when needed (a join into a CSV file mostly writes from the bytes).
+    /// Streams the stored request lines in input order, each with only its id and part read: the rest is read by a
+    /// <see cref="RecordReader"/> when needed (a join into a CSV file mostly writes from the bytes).
     /// </summary>
-    public static IEnumerable<StoredLine> ReadLines(string path) => Parsed(path, (bytes, number) =>
+    /// <param name="path">The requests file.</param>
+    /// <param name="copies">
+    /// Each line's bytes a copy of its own; otherwise a view of the reading buffer, good until the next line is asked for.
+    /// </param>
+    public static IEnumerable<StoredLine> ReadLines(string path, bool copies = true) => Parsed(path, (bytes, number) =>
     {
         var (id, part) = IdAndPart(bytes.Span);
-        return new StoredLine(bytes.ToArray(), number, id, part);
+        return new StoredLine(copies ? bytes.ToArray() : bytes, number, id, part);
     });
 
     /// <summary>The line's id and part, read up to where both are known ("id" is written first, "part" fourth).</summary>
@@ -352,10 +356,10 @@ internal static class RequestFile
     }
 }
 
-/// <summary>A stored request line as read: its bytes (a copy of its own), its line number, id and part.</summary>
-internal sealed class StoredLine(byte[] bytes, int number, string customId, int part)
+/// <summary>A stored request line as read: its bytes (see <see cref="RequestFile.ReadLines"/>), its line number, id and part.</summary>
+internal sealed class StoredLine(ReadOnlyMemory<byte> bytes, int number, string customId, int part)
 {
-    public byte[] Bytes { get; } = bytes;
+    public ReadOnlyMemory<byte> Bytes { get; } = bytes;
 
     public int Number { get; } = number;
 
