@@ -11,7 +11,9 @@ internal sealed class ResultAppender : IDisposable
 
     public ResultAppender(string path)
     {
-        _stream = PrivateStore.Create(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read);
+        // Shared for writing only so that MakeDurable may open it while the next appender writes (the job's lock keeps
+        // every other process out).
+        _stream = PrivateStore.Create(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite);
         DropPartialLastLine(_stream);
         _end = _stream.Seek(0, SeekOrigin.End);
     }
@@ -30,6 +32,19 @@ internal sealed class ResultAppender : IDisposable
 
     /// <summary>Makes what was appended survive a crash of the process or the machine.</summary>
     public void Commit() => _stream.Flush(flushToDisk: true);
+
+    /// <summary>Hands what was appended to the system, in the file for every reader but not yet durable (see <see cref="MakeDurable"/>).</summary>
+    public void Flush() => _stream.Flush(flushToDisk: false);
+
+    /// <summary>
+    /// Makes everything in the results file at <paramref name="path"/> durable, through a handle of its own: what
+    /// appenders flushed, closed or not, while another may go on appending.
+    /// </summary>
+    public static void MakeDurable(string path)
+    {
+        using var file = new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite, bufferSize: 1);
+        file.Flush(flushToDisk: true);
+    }
 
     public void Dispose() => _stream.Dispose();
 

@@ -141,6 +141,10 @@ public sealed class ReceiveWhileDownloadingTests : IDisposable
 
         var seen = new List<BatchResult>();
         var error = await Assert.ThrowsAsync<ProviderException>(() => _harness.Service.ReceiveAsync(job.Id, seen.Add, null, _harness.Reporter, CancellationToken.None));
+
+        // The second batch was being made durable while the third was asked for: that finished before the error came
+        // out, so the ledger says both downloads before the refused one are in.
+        Assert.Equal([true, true, false, false], new JobLedger(job.Folder).Load().Parts.Select(p => p.ResultsDownloaded));
         _downloads.FailAfter = null;
         var (summary, results) = await _harness.ReceiveAsync(job.Id);
 
