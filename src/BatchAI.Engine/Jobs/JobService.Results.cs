@@ -388,16 +388,18 @@ public sealed partial class JobService
             if (part.BatchId is not null && part.State != BatchState.Failed)
             {
                 reporter.Progress(new ProgressReport(activity, string.Format(CultureInfo.InvariantCulture, "downloading the results of batch {0} of {1}", part.Index, manifest.Parts.Count), -1));
-                long lines = 0;
-                await foreach (var line in provider.ReadResultsAsync(part.ToRemote(), cancellationToken).ConfigureAwait(false))
-                {
-                    var ordinal = roster.Answer(line.CustomId, out var schemaId);
+                // The answers are read and parsed here while those before them are checked and written behind.
+                var lines = await ConsumeBehind.RunAsync(
+                    provider.ReadResultsAsync(part.ToRemote(), cancellationToken),
+                    line =>
+                    {
+                        var ordinal = roster.Answer(line.CustomId, out var schemaId);
 
-                    // To tell a record's second failed answer check from its first: its line from an earlier attempt.
-                    bool FailedBefore() => previous is not null && index is not null && index.TryGetOffset(line.CustomId, out var offset) && AnswerCheck.IsAnswerCheckFailure(ResultFile.Parse(previous.ReadBytesAt(offset)));
-                    Append(schemaId is null ? line : check().Check(line, schemaId, line.Status == ResultStatus.Succeeded && FailedBefore()), ordinal);
-                    lines++;
-                }
+                        // To tell a record's second failed answer check from its first: its line from an earlier attempt.
+                        bool FailedBefore() => previous is not null && index is not null && index.TryGetOffset(line.CustomId, out var offset) && AnswerCheck.IsAnswerCheckFailure(ResultFile.Parse(previous.ReadBytesAt(offset)));
+                        Append(schemaId is null ? line : check().Check(line, schemaId, line.Status == ResultStatus.Succeeded && FailedBefore()), ordinal);
+                    },
+                    cancellationToken).ConfigureAwait(false);
 
                 reporter.Verbose(string.Format(CultureInfo.InvariantCulture, "Job {0}: {1:N0} result(s) of batch {2} downloaded.", manifest.Id, lines, part.BatchId));
             }
