@@ -192,9 +192,10 @@ public sealed partial class JobService
     /// <summary>
     /// Each stored request line in input order, with the bytes of its latest result line (null when it has none):
     /// with <paramref name="copies"/>, copies of their own (for reading ahead on another thread), else views of the
-    /// readers' buffers, good until the next line is asked for. Without a gate, each result is found by its custom id in <paramref name="index"/>. With one, each record waits
-    /// until its part is downloaded (after handing over the records before it), and its result is found by its place
-    /// in the part: a part lists its records in the order of the requests file, and each record is in one part.
+    /// readers' buffers, good until the next line is asked for. Without a gate, each result is found by its custom id
+    /// in <paramref name="index"/>. With one, each record waits until its part is downloaded (after handing over the
+    /// records before it), and its result is found by its place in the part: a part lists its records in the order of
+    /// the requests file, and each record is in one part.
     /// </summary>
     private static IEnumerable<(StoredLine Request, ReadOnlyMemory<byte>? Result)> StoredResults(JobLedger ledger, JobManifest manifest, ResultIndex? index, PartGate? gate, bool copies, Action handOver, CancellationToken cancellationToken)
     {
@@ -388,6 +389,7 @@ public sealed partial class JobService
             if (part.BatchId is not null && part.State != BatchState.Failed)
             {
                 reporter.Progress(new ProgressReport(activity, string.Format(CultureInfo.InvariantCulture, "downloading the results of batch {0} of {1}", part.Index, manifest.Parts.Count), -1));
+
                 // The answers are read and parsed here while those before them are checked and written behind.
                 var lines = await ConsumeBehind.RunAsync(
                     provider.ReadResultsAsync(part.ToRemote(), cancellationToken),

@@ -11,8 +11,8 @@ internal sealed class ResultAppender : IDisposable
 
     public ResultAppender(string path)
     {
-        // Shared for writing only so that MakeDurable may open it while the next appender writes (the job's lock keeps
-        // every other process out).
+        // Shared for writing too, so that MakeDurable may open it while the next part's appender writes (the job's lock
+        // keeps every other process out).
         _stream = PrivateStore.Create(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite);
         DropPartialLastLine(_stream);
         _end = _stream.Seek(0, SeekOrigin.End);
