@@ -20,7 +20,6 @@ internal static class ConsumeBehind
     /// failure of the consumer, not the cancellation it caused in the reading); the consumer has stopped by then.
     /// </summary>
     public static async Task<long> RunAsync<T>(IAsyncEnumerable<T> source, Action<T> consume, CancellationToken cancellationToken)
-        where T : class
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var chunks = new Handoff<List<T>>(ChunksAhead); // waits without spinning (see Handoff)

@@ -29,6 +29,50 @@ public sealed class LedgerFileTests : IDisposable
     }
 
     [Fact]
+    public void ALineIsKnownAsItsIdsOnlyByTheWholeId()
+    {
+        var path = _dir.File("results.jsonl");
+        using (var appender = new ResultAppender(path))
+        {
+            appender.Append(Line("row-12"));
+            appender.Append(Line("A_z-9"));
+            appender.Commit();
+        }
+
+        using var lines = new RandomAccessLines(path);
+        var first = lines.ReadBytesAt(0).ToArray();
+        Assert.True(ResultFile.IsLineOf(first, "row-12"));
+        Assert.False(ResultFile.IsLineOf(first, "row-1")); // a prefix of the id is another record
+        Assert.False(ResultFile.IsLineOf(first, "row-123"));
+        Assert.False(ResultFile.IsLineOf(first, "Row-12"));
+        Assert.True(ResultFile.IsLineOf(lines.ReadBytesAt(first.Length + 1).ToArray(), "A_z-9"));
+        Assert.False(ResultFile.IsLineOf("{\"id\":\"row"u8, "row-12")); // cut short
+    }
+
+    [Fact]
+    public void AFlushedPartIsReadableAtOnceAndMadeDurableBesideTheNextPartsAppender()
+    {
+        var path = _dir.File("results.jsonl");
+        using var first = new ResultAppender(path);
+        first.Append(Line("a"));
+        first.Flush(); // in the file for readers, not yet synced
+
+        using (var lines = new RandomAccessLines(path))
+        {
+            Assert.Equal("a", ResultFile.Parse(lines.ReadBytesAt(0)).CustomId);
+        }
+
+        // The next part appends through a handle of its own while the first part is made durable through a third.
+        using var next = new ResultAppender(path);
+        var start = next.Append(Line("b"));
+        ResultAppender.MakeDurable(path);
+        next.Flush();
+
+        using var all = new RandomAccessLines(path);
+        Assert.Equal("b", ResultFile.Parse(all.ReadBytesAt(start)).CustomId);
+    }
+
+    [Fact]
     public void LinesAreReadBackInAnyOrderWhateverTheirLength()
     {
         var path = _dir.File("lines.txt");
