@@ -236,6 +236,11 @@ internal sealed class PartRoster
     /// <summary>The part's records no line was written for yet, in line order, with their line in the id list.</summary>
     public IEnumerable<(string Id, int Ordinal)> Unanswered(JobLedger ledger, PartRecord part)
     {
+        if (Array.IndexOf(_outcomes, (byte)0) < 0)
+        {
+            yield break; // all answered, as nearly always: the id list is not read again
+        }
+
         var ordinal = 0;
         foreach (var entry in JobRecords.PartEntries(ledger, part))
         {

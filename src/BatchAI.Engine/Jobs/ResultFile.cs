@@ -79,16 +79,31 @@ internal static class ResultFile
         if (line.Details.Count > 0)
         {
             json.StartObject(Names.Details);
-            foreach (var pair in line.Details)
+            if (line.Details is ResultDetails details)
             {
-                json.Name(DetailName(pair.Key));
-                json.Text(pair.Value);
+                foreach (var pair in details.Pairs)
+                {
+                    Detail(json, pair);
+                }
+            }
+            else
+            {
+                foreach (var pair in line.Details)
+                {
+                    Detail(json, pair);
+                }
             }
 
             json.EndObject();
         }
 
         json.EndObject();
+    }
+
+    private static void Detail(JsonLine json, KeyValuePair<string, string> pair)
+    {
+        json.Name(DetailName(pair.Key));
+        json.Text(pair.Value);
     }
 
     /// <summary>

@@ -21,6 +21,9 @@ internal sealed class ResultDetails : IReadOnlyDictionary<string, string>
 
     public int Count => _count;
 
+    /// <summary>The names and values in the order they were added: read a million times a download, without an enumerator object each time.</summary>
+    public ReadOnlySpan<KeyValuePair<string, string>> Pairs => new(_pairs, 0, _count);
+
     public IEnumerable<string> Keys => this.Select(p => p.Key);
 
     public IEnumerable<string> Values => this.Select(p => p.Value);

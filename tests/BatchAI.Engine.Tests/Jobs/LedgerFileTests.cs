@@ -174,6 +174,29 @@ public sealed class LedgerFileTests : IDisposable
     }
 
     [Fact]
+    public void DetailsAreWrittenTheSameWhateverDictionaryHoldsThem()
+    {
+        var pairs = new[] { ("line_id", "b1"), ("status_code", "200"), ("request_id", "req \"1\"\n"), ("Zoë", "日本語 😀"), ("empty", string.Empty) };
+        var provider = new ResultDetails(capacity: 2); // as a provider's parser makes them
+        var other = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (key, value) in pairs)
+        {
+            provider[key] = value;
+            other[key] = value;
+        }
+
+        string Written(IReadOnlyDictionary<string, string> details)
+        {
+            var json = new JsonLine();
+            ResultFile.Write(json, new ResultLine { CustomId = "a", Status = ResultStatus.Succeeded, Text = "t", Details = details });
+            return json.ToString();
+        }
+
+        Assert.Equal(Written(other), Written(provider));
+        Assert.Equal(pairs.Select(p => (p.Item1, p.Item2)), ResultFile.Parse(System.Text.Encoding.UTF8.GetBytes(Written(provider))).Details.Select(d => (d.Key, d.Value)));
+    }
+
+    [Fact]
     public void DamagedDetailsReadLaterNameTheRecordTheyBelongTo()
     {
         var line = System.Text.Encoding.UTF8.GetBytes("{\"id\":\"T-42\",\"status\":\"Succeeded\",\"text\":\"ok\",\"details\":{\"status_code\":200}}");

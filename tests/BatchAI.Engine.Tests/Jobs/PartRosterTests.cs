@@ -32,6 +32,18 @@ public sealed class PartRosterTests : IDisposable
     }
 
     [Fact]
+    public void WhenEveryRecordWasAnsweredTheIdListIsNotReadAgain()
+    {
+        var (ledger, part) = Part("x\ny\n");
+        var roster = PartRoster.Read(ledger, part);
+        roster.Written(1, 0, ResultStatus.Succeeded, retryable: false);
+        roster.Written(0, 10, ResultStatus.Failed, retryable: true);
+        File.Delete(Path.Combine(ledger.Folder, PartBuilder.IdsFile(part))); // a reading would fail now
+
+        Assert.Empty(roster.Unanswered(ledger, part));
+    }
+
+    [Fact]
     public void APartWithoutSchemasSaysSo()
     {
         var (ledger, part) = Part("x\ny\n");

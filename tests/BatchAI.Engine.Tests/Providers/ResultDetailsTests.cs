@@ -19,6 +19,7 @@ public class ResultDetailsTests
         Assert.Equal(dictionary, details); // same pairs, same order (a dictionary without removals keeps insertion order)
         Assert.Equal(dictionary.Keys, details.Keys);
         Assert.Equal(dictionary.Values, details.Values);
+        Assert.Equal(dictionary, details.Pairs.ToArray()); // the same, read without an enumerator
         Assert.Equal(5, details.Count);
         Assert.Equal(("500", "M"), (details["status_code"], details["Model"]));
         Assert.True(details.ContainsKey("model"));

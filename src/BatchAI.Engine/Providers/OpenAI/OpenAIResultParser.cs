@@ -16,6 +16,12 @@ namespace BatchAI.Providers.OpenAI;
 /// </remarks>
 internal static class OpenAIResultParser
 {
+    [ThreadStatic]
+    private static RepeatedText? t_models;
+
+    [ThreadStatic]
+    private static RepeatedText? t_finishReasons;
+
     public static ResultLine Parse(ReadOnlyMemory<byte> line, string batchId)
     {
         LineFields fields;
@@ -59,7 +65,7 @@ internal static class OpenAIResultParser
         };
     }
 
-    private static ResultLine FromResponse(string customId, string batchId, ResponseFields response, ResultDetails details)
+    private static ResultLine FromResponse(string customId, string batchId, in ResponseFields response, ResultDetails details)
     {
         var statusCode = response.StatusCode;
         details["status_code"] = statusCode == 200 ? "200" : statusCode.ToString(CultureInfo.InvariantCulture); // nearly every line
@@ -166,7 +172,7 @@ internal static class OpenAIResultParser
 
     private static ResponseFields ReadResponse(ref Utf8JsonReader reader)
     {
-        var response = new ResponseFields();
+        var response = default(ResponseFields);
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             if (reader.ValueTextEquals("status_code"u8))
@@ -201,7 +207,7 @@ internal static class OpenAIResultParser
             }
             else if (reader.ValueTextEquals("model"u8))
             {
-                body.Model = StringOrNull(ref reader);
+                body.Model = (t_models ??= new()).Read(ref reader);
             }
             else if (reader.ValueTextEquals("choices"u8))
             {
@@ -287,7 +293,7 @@ internal static class OpenAIResultParser
             }
             else if (reader.ValueTextEquals("finish_reason"u8))
             {
-                body.FinishReason = StringOrNull(ref reader);
+                body.FinishReason = (t_finishReasons ??= new()).Read(ref reader);
             }
             else
             {
@@ -408,7 +414,7 @@ internal static class OpenAIResultParser
         public string? ErrorMessage;
     }
 
-    private sealed class ResponseFields
+    private struct ResponseFields
     {
         public int StatusCode;
         public string? RequestId;
