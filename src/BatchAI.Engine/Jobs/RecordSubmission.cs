@@ -72,7 +72,7 @@ public static class RecordSubmission
     /// </summary>
     internal static IEnumerable<EncodedChunk> EncodeAhead(IRecordSource records, RequestOptions options, BatchRequestFactory factory, RequestEncoder encoder, CancellationToken cancellationToken)
     {
-        const int ChunksInFlight = 3;
+        const int ChunksInFlight = 8; // about 3 MB of lines: with 3, the reading thread stood while this one caught up
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var full = new Handoff<EncodedChunk>(ChunksInFlight);
         var free = new Handoff<EncodedChunk>(ChunksInFlight + 1);
