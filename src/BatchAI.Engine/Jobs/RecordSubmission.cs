@@ -62,6 +62,12 @@ public static class RecordSubmission
     }
 
     /// <summary>
+    /// How many encoded chunks may wait for placing: about 3 MB of lines. With three, the reading thread stood while
+    /// the placing one caught up (after each of its waits for the file writer).
+    /// </summary>
+    internal const int ChunksInFlight = 8;
+
+    /// <summary>
     /// Reads, builds and encodes the records on a thread of its own, a chunk at a time, while the caller places the
     /// chunk before (<see cref="JobDraft.Place"/>, the part that needs the draft's state: ids, parts, files). Only
     /// reused chunks of bytes pass between the threads, so no request outlives the thread that made it (handing
@@ -72,7 +78,6 @@ public static class RecordSubmission
     /// </summary>
     internal static IEnumerable<EncodedChunk> EncodeAhead(IRecordSource records, RequestOptions options, BatchRequestFactory factory, RequestEncoder encoder, CancellationToken cancellationToken)
     {
-        const int ChunksInFlight = 8; // about 3 MB of lines: with 3, the reading thread stood while this one caught up
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var full = new Handoff<EncodedChunk>(ChunksInFlight);
         var free = new Handoff<EncodedChunk>(ChunksInFlight + 1);

@@ -24,7 +24,7 @@ internal sealed class WriteBehind : IDisposable
     // Enough to keep the caller going while the writer waits for the disk at each sync (15 ms or so, in which a
     // prepare makes about 5 MB of lines: with 4 MB queued, a prepare of a million records stood half a second in
     // all), few enough to keep memory flat (16 MB at most, taken only when the writer falls behind).
-    private const int QueuedBlocks = 64;
+    internal const int QueuedBlocks = 64;
 
     private const long SyncEvery = 32L << 20;
 

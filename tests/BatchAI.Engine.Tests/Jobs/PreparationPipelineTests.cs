@@ -253,7 +253,7 @@ public sealed class PreparationPipelineTests : IDisposable
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => RecordSubmission.SubmitAsync(_harness.Service, records, Options(), EngineHarness.Emulated(), _harness.Reporter, cancel.Token));
 
         Assert.True(records.Finished, "the reading thread was not stopped");
-        Assert.InRange(records.Yielded, 20_000, 20_000 + (5 * EncodedChunk.Capacity)); // it stays a few chunks ahead
+        Assert.InRange(records.Yielded, 20_000, 20_000 + ((RecordSubmission.ChunksInFlight + 2) * EncodedChunk.Capacity)); // it stays a few chunks ahead
         Assert.Empty(_harness.Service.List());
         Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Combine(_harness.Store, "staging")));
     }

@@ -53,7 +53,7 @@ public sealed class WriteBehindTests : IDisposable
         var write = Task.Run(() =>
         {
             // Far more blocks than the queue holds: had the writer stopped taking them, this would hang.
-            for (var i = 0; i < 64; i++)
+            for (var i = 0; i < 4 * WriteBehind.QueuedBlocks; i++)
             {
                 stream.Write(block, 0, block.Length);
             }
