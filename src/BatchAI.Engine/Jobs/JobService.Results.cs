@@ -237,7 +237,7 @@ public sealed partial class JobService
                 var line = results.ReadBytesAt(start);
                 if (gate is not null && !ResultFile.IsLineOf(line, record.CustomId))
                 {
-                    throw new BatchAIException(ErrorKind.Protocol, "JobIdsCorrupt", string.Format(CultureInfo.InvariantCulture, "The job's id list of part {0} ({1}) does not match its requests file: the result found for custom id '{2}' (line {3} of the requests file) is another record's. Nothing was lost: the results are in the ledger.", record.Part, manifest.Parts.Where(p => p.Index == record.Part).Select(PartBuilder.IdsFile).FirstOrDefault(), record.CustomId, record.Number));
+                    throw IdListMismatch(manifest, record);
                 }
 
                 yield return (record, copies ? line.ToArray() : line);
@@ -247,6 +247,16 @@ public sealed partial class JobService
         {
             results?.Dispose();
         }
+    }
+
+    /// <summary>
+    /// A part's id list that does not match the requests file: the result found at a record's place is another's. Made
+    /// apart from the loop that finds it, whose every record would otherwise carry the message's lambda.
+    /// </summary>
+    private static BatchAIException IdListMismatch(JobManifest manifest, StoredLine record)
+    {
+        var idsFile = manifest.Parts.Where(p => p.Index == record.Part).Select(PartBuilder.IdsFile).FirstOrDefault();
+        return new BatchAIException(ErrorKind.Protocol, "JobIdsCorrupt", string.Format(CultureInfo.InvariantCulture, "The job's id list of part {0} ({1}) does not match its requests file: the result found for custom id '{2}' (line {3} of the requests file) is another record's. Nothing was lost: the results are in the ledger.", record.Part, idsFile, record.CustomId, record.Number));
     }
 
     /// <summary>An open part's line starts, and how many of its records the join has come to.</summary>
