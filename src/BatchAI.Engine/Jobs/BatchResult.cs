@@ -145,6 +145,9 @@ public sealed class ReceiveSummary(BatchJob job, long succeeded, long failed, lo
     /// <summary>The job's error log (errors.jsonl), one line per record that did not succeed; null when all did.</summary>
     public string? ErrorLogPath { get; init; }
 
+    /// <summary>How many rows were written from answers the download kept in memory (see <see cref="KeptAnswers"/>).</summary>
+    internal long FromKeptAnswers { get; init; }
+
     public override string ToString() => string.Format(
         CultureInfo.InvariantCulture,
         "{0:N0} result(s): {1:N0} succeeded, {2:N0} failed, {3:N0} expired, {4:N0} canceled",

@@ -63,7 +63,8 @@ public sealed partial class JobService
             {
                 index = null; // the join finds each result by its part and its line in the part (see PartGate)
                 gate = new PartGate();
-                download = DownloadBesideAsync(ledger, manifest, provider, new WithoutProgress(reporter), activity, gate, stopDownload.Token);
+                var keep = rows is { WritesSucceededFromBytes: true } ? new AnswerBudget(_options.KeptAnswerBytes) : null; // of use only there
+                download = DownloadBesideAsync(ledger, manifest, provider, new WithoutProgress(reporter), activity, gate, keep, stopDownload.Token);
             }
             else
             {
@@ -76,6 +77,8 @@ public sealed partial class JobService
             var records = new RequestFile.RecordReader(ledger.RequestsPath);
             long joined = 0;
             long heldBack = 0;
+            long fromKept = 0;
+            RandomAccessLines? rereads = null; // the line of a kept answer whose request is not in the usual shape
             try
             {
                 // Into a results file, the join reads and writes on this thread, each line a view of its reader's
@@ -83,9 +86,10 @@ public sealed partial class JobService
                 var joining = rows is not null
                     ? StoredResults(ledger, manifest, index, gate, copies: false, () => { }, cancellationToken)
                     : Prefetch.Ahead((handOver, stop) => StoredResults(ledger, manifest, index, gate, copies: true, handOver, stop), cancellationToken);
-                foreach (var (request, stored) in joining)
+                foreach (var found in joining)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
+                    var request = found.Request;
                     parts.TryGetValue(request.Part, out var part);
                     if (part is { Held: true })
                     {
@@ -93,17 +97,27 @@ public sealed partial class JobService
                         continue;
                     }
 
-                    if (stored is { } bytes && rows is not null && rows.TryWriteSucceeded(request.Bytes.Span, bytes.Span))
+                    if (found.Answers is { } kept && kept.TryGet(found.Ordinal, out var answer) && rows!.TryWriteSucceeded(request.Bytes.Span, answer))
                     {
                         counts[(int)ResultStatus.Succeeded]++; // nothing for the error log
+                        fromKept++;
                     }
                     else
                     {
-                        var line = stored is null ? null : ResultFile.Parse(stored.Value, owned: rows is null); // a copy of its own when read ahead
-                        var result = ResultJoiner.Join(records.Read(request), line, part);
-                        counts[(int)result.Status]++;
-                        errors.Add(result);
-                        onResult(result);
+                        // A kept answer whose request is not in the usual shape: its line after all (the same line, its id checked).
+                        var stored = found.Answers is null ? found.Line : (rereads ??= new RandomAccessLines(ledger.ResultsPath)).ReadBytesAt(found.LineStart);
+                        if (stored is { } bytes && rows is not null && rows.TryWriteSucceeded(request.Bytes.Span, bytes.Span))
+                        {
+                            counts[(int)ResultStatus.Succeeded]++;
+                        }
+                        else
+                        {
+                            var line = stored is null ? null : ResultFile.Parse(stored.Value, owned: rows is null); // a copy of its own when read ahead
+                            var result = ResultJoiner.Join(records.Read(request), line, part);
+                            counts[(int)result.Status]++;
+                            errors.Add(result);
+                            onResult(result);
+                        }
                     }
 
                     if (++joined % 10_000 == 0)
@@ -116,6 +130,10 @@ public sealed partial class JobService
             {
                 await download!.ConfigureAwait(false); // throws the download's own failure, which stopped the join
                 throw;
+            }
+            finally
+            {
+                rereads?.Dispose();
             }
 
             if (download is not null)
@@ -139,6 +157,7 @@ public sealed partial class JobService
             return new ReceiveSummary(new BatchJob(manifest, ledger.Folder), counts[(int)ResultStatus.Succeeded], counts[(int)ResultStatus.Failed], counts[(int)ResultStatus.Expired], counts[(int)ResultStatus.Canceled])
             {
                 ErrorLogPath = errors.Count > 0 ? errors.Path : null,
+                FromKeptAnswers = fromKept,
             };
         }
         finally
@@ -172,14 +191,14 @@ public sealed partial class JobService
         !(File.Exists(ledger.ResultsPath) && new FileInfo(ledger.ResultsPath).Length > 0);
 
     /// <summary>The download, on the thread pool, opening each part at the gate as it is in; the gate is closed at its end.</summary>
-    private static Task DownloadBesideAsync(JobLedger ledger, JobManifest manifest, IBatchProvider provider, IEngineReporter reporter, string activity, PartGate gate, CancellationToken cancellationToken) =>
+    private static Task DownloadBesideAsync(JobLedger ledger, JobManifest manifest, IBatchProvider provider, IEngineReporter reporter, string activity, PartGate gate, AnswerBudget? keep, CancellationToken cancellationToken) =>
         Task.Run(
             async () =>
             {
                 var finished = false;
                 try
                 {
-                    await DownloadAsync(ledger, manifest, provider, reporter, activity, cancellationToken, gate.Open).ConfigureAwait(false);
+                    await DownloadAsync(ledger, manifest, provider, reporter, activity, cancellationToken, gate.Open, keep).ConfigureAwait(false);
                     finished = true;
                 }
                 finally
@@ -195,30 +214,27 @@ public sealed partial class JobService
     /// readers' buffers, good until the next line is asked for. Without a gate, each result is found by its custom id
     /// in <paramref name="index"/>. With one, each record waits until its part is downloaded (after handing over the
     /// records before it), and its result is found by its place in the part: a part lists its records in the order of
-    /// the requests file, and each record is in one part.
+    /// the requests file, and each record is in one part. When the download kept the record's answer (see
+    /// <see cref="KeptAnswers"/>), that comes instead of the line, which is not read.
     /// </summary>
-    private static IEnumerable<(StoredLine Request, ReadOnlyMemory<byte>? Result)> StoredResults(JobLedger ledger, JobManifest manifest, ResultIndex? index, PartGate? gate, bool copies, Action handOver, CancellationToken cancellationToken)
+    private static IEnumerable<StoredResult> StoredResults(JobLedger ledger, JobManifest manifest, ResultIndex? index, PartGate? gate, bool copies, Action handOver, CancellationToken cancellationToken)
     {
-        var parts = new Dictionary<int, PartCursor>(); // with a gate: each open part's line starts, and its records read so far
-        long LineStart(StoredLine record)
+        var parts = new Dictionary<int, PartCursor>(); // with a gate: each open part, and how far the join has come in it
+        PartCursor? passed = null; // a part whose last record was handed over: its kept answers go back once that is joined
+        PartCursor CursorOf(StoredLine record)
         {
-            if (gate is null)
-            {
-                return index!.TryGetOffset(record.CustomId, out var offset) ? offset : -1;
-            }
-
             if (!parts.TryGetValue(record.Part, out var part))
             {
-                if (!gate.TryGetOpen(record.Part, out var lineStarts))
+                if (!gate!.TryGetOpen(record.Part, out var downloaded))
                 {
                     handOver();
-                    lineStarts = gate.WaitFor(record.Part, cancellationToken);
+                    downloaded = gate.WaitFor(record.Part, cancellationToken);
                 }
 
-                parts[record.Part] = part = new PartCursor(lineStarts);
+                parts[record.Part] = part = new PartCursor(downloaded);
             }
 
-            return part.Next();
+            return part;
         }
 
         RandomAccessLines? results = null;
@@ -226,10 +242,32 @@ public sealed partial class JobService
         {
             foreach (var record in RequestFile.ReadLines(ledger.RequestsPath, copies))
             {
-                var start = LineStart(record);
+                passed?.Release();
+                passed = null;
+                long start;
+                if (gate is null)
+                {
+                    start = index!.TryGetOffset(record.CustomId, out var offset) ? offset : -1;
+                }
+                else
+                {
+                    var part = CursorOf(record);
+                    var ordinal = part.Next(out start);
+                    if (part.Done)
+                    {
+                        passed = part;
+                    }
+
+                    if (part.Answers is { } answers && IsKept(answers, ordinal, record, manifest))
+                    {
+                        yield return new StoredResult(record, null, answers, ordinal, start);
+                        continue;
+                    }
+                }
+
                 if (start < 0)
                 {
-                    yield return (record, null);
+                    yield return new StoredResult(record, null);
                     continue;
                 }
 
@@ -240,13 +278,28 @@ public sealed partial class JobService
                     throw IdListMismatch(manifest, record);
                 }
 
-                yield return (record, copies ? line.ToArray() : line);
+                yield return new StoredResult(record, copies ? line.ToArray() : line);
             }
         }
         finally
         {
             results?.Dispose();
+            foreach (var part in parts.Values)
+            {
+                part.Release(); // what the join did not come to (it stopped early)
+            }
         }
+    }
+
+    /// <summary>Whether the download kept the answer at <paramref name="ordinal"/>, checked to be the record's.</summary>
+    private static bool IsKept(KeptAnswers answers, int ordinal, StoredLine record, JobManifest manifest)
+    {
+        if (!answers.TryGet(ordinal, out var answer))
+        {
+            return false;
+        }
+
+        return answer.IsFor(record.CustomId) ? true : throw IdListMismatch(manifest, record);
     }
 
     /// <summary>
@@ -259,13 +312,49 @@ public sealed partial class JobService
         return new BatchAIException(ErrorKind.Protocol, "JobIdsCorrupt", string.Format(CultureInfo.InvariantCulture, "The job's id list of part {0} ({1}) does not match its requests file: the result found for custom id '{2}' (line {3} of the requests file) is another record's. Nothing was lost: the results are in the ledger.", record.Part, idsFile, record.CustomId, record.Number));
     }
 
-    /// <summary>An open part's line starts, and how many of its records the join has come to.</summary>
-    private sealed class PartCursor(long[] lineStarts)
+    /// <summary>An open part, and how many of its records the join has come to.</summary>
+    private sealed class PartCursor(DownloadedPart part)
     {
         private int _next;
 
-        /// <summary>Where the next record's line starts, -1 when it has none.</summary>
-        public long Next() => _next < lineStarts.Length ? lineStarts[_next++] : -1;
+        public KeptAnswers? Answers => part.Answers;
+
+        /// <summary>Every record of the part was handed over.</summary>
+        public bool Done => _next >= part.LineStarts.Length;
+
+        /// <summary>The next record's line in the part's id list, and where its result line starts (-1 when it has none).</summary>
+        public int Next(out long lineStart)
+        {
+            if (_next < part.LineStarts.Length)
+            {
+                lineStart = part.LineStarts[_next];
+                return _next++;
+            }
+
+            lineStart = -1;
+            return -1;
+        }
+
+        /// <summary>The part's kept answers go back; none is asked for after this.</summary>
+        public void Release() => part.Answers?.Release();
+    }
+
+    /// <summary>
+    /// A stored request line and what the ledger holds for its result: the bytes of its latest line (null when it has
+    /// none), or an answer the download kept for it (<see cref="Answers"/> and <see cref="Ordinal"/>; the line, not
+    /// read then, starts at <see cref="LineStart"/>).
+    /// </summary>
+    private readonly struct StoredResult(StoredLine request, ReadOnlyMemory<byte>? line, KeptAnswers? answers = null, int ordinal = -1, long lineStart = -1)
+    {
+        public StoredLine Request { get; } = request;
+
+        public ReadOnlyMemory<byte>? Line { get; } = line;
+
+        public KeptAnswers? Answers { get; } = answers;
+
+        public int Ordinal { get; } = ordinal;
+
+        public long LineStart { get; } = lineStart;
     }
 
     /// <summary>
@@ -319,11 +408,12 @@ public sealed partial class JobService
     /// when nothing was, or when <paramref name="downloaded"/> is given).
     /// </summary>
     /// <param name="downloaded">
-    /// When given, told each part's index and where its records' lines start (see <see cref="PartRoster.LineStarts"/>)
-    /// once its results are committed to the ledger; no index by id is kept then (the caller finds each result by its
+    /// When given, told each part's index and where its records' lines start (see <see cref="DownloadedPart"/>) once
+    /// its results are committed to the ledger; no index by id is kept then (the caller finds each result by its
     /// part), and null is returned.
     /// </param>
-    private static async Task<ResultIndex?> DownloadAsync(JobLedger ledger, JobManifest manifest, IBatchProvider provider, IEngineReporter reporter, string activity, CancellationToken cancellationToken, Action<int, long[]>? downloaded = null)
+    /// <param name="keep">When given (with <paramref name="downloaded"/>), plain answers are kept in memory for the caller, within it.</param>
+    private static async Task<ResultIndex?> DownloadAsync(JobLedger ledger, JobManifest manifest, IBatchProvider provider, IEngineReporter reporter, string activity, CancellationToken cancellationToken, Action<int, DownloadedPart>? downloaded = null, AnswerBudget? keep = null)
     {
         ResultIndex? index = null;
         AnswerCheck? check = null; // made at the first answer with a schema: making it loads the schema library
@@ -338,7 +428,7 @@ public sealed partial class JobService
             {
                 // What is in the file (what earlier downloads left, usually nothing), kept up to date as lines are appended.
                 index ??= downloaded is null ? ResultFile.Index(ledger.ResultsPath, manifest.RequestCount) : null;
-                var roster = await DownloadPartAsync(ledger, manifest, part, provider, reporter, activity, index, () => check ??= new AnswerCheck(ledger), cancellationToken).ConfigureAwait(false);
+                var (roster, answers) = await DownloadPartAsync(ledger, manifest, part, provider, reporter, activity, index, () => check ??= new AnswerCheck(ledger), downloaded is null ? null : keep, cancellationToken).ConfigureAwait(false);
                 await committed.ConfigureAwait(false);
                 committed = Task.Run(
                     () =>
@@ -351,7 +441,7 @@ public sealed partial class JobService
                             ledger.Save(manifest);
                         }
 
-                        downloaded?.Invoke(part.Index, roster.LineStarts);
+                        downloaded?.Invoke(part.Index, new DownloadedPart(roster.LineStarts, answers));
                     },
                     CancellationToken.None);
             }
@@ -378,11 +468,12 @@ public sealed partial class JobService
 
     /// <summary>
     /// Appends one part's results to the ledger, in the file but not yet durable; returns its roster, which knows each
-    /// record's outcome and where its line starts.
+    /// record's outcome and where its line starts, and the plain answers it kept within <paramref name="keep"/> (none without).
     /// </summary>
-    private static async Task<PartRoster> DownloadPartAsync(JobLedger ledger, JobManifest manifest, PartRecord part, IBatchProvider provider, IEngineReporter reporter, string activity, ResultIndex? index, Func<AnswerCheck> check, CancellationToken cancellationToken)
+    private static async Task<(PartRoster Roster, KeptAnswers? Answers)> DownloadPartAsync(JobLedger ledger, JobManifest manifest, PartRecord part, IBatchProvider provider, IEngineReporter reporter, string activity, ResultIndex? index, Func<AnswerCheck> check, AnswerBudget? keep, CancellationToken cancellationToken)
     {
         var roster = PartRoster.Read(ledger, part);
+        var answers = keep is null ? null : new KeptAnswers(roster.LineStarts.Length, keep);
         using (var previous = part.Attempt > 1 && roster.HasSchemas ? new RandomAccessLines(ledger.ResultsPath) : null)
         using (var appender = new ResultAppender(ledger.ResultsPath))
         {
@@ -393,6 +484,7 @@ public sealed partial class JobService
                 if (ordinal >= 0)
                 {
                     roster.Written(ordinal, start, line.Status, line.Retryable);
+                    answers?.Keep(ordinal, line);
                 }
             }
 
@@ -424,6 +516,6 @@ public sealed partial class JobService
             appender.Flush();
         }
 
-        return roster;
+        return (roster, answers);
     }
 }

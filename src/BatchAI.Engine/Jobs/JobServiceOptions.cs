@@ -34,6 +34,12 @@ public sealed class JobServiceOptions
 
     /// <summary>Counts every HTTP call the service's providers make (the side-by-side report); none when null.</summary>
     public Providers.Http.HttpCounters? Counters { get; set; }
+
+    /// <summary>
+    /// The most a receive into a CSV or TSV file keeps of downloaded answers in memory for its join (see
+    /// <see cref="KeptAnswers"/>); tests make it small, or nothing, to take the other way.
+    /// </summary>
+    internal long KeptAnswerBytes { get; set; } = KeptAnswers.DefaultBudget;
 }
 
 /// <summary>How to wait for a job.</summary>

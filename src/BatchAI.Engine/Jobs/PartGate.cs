@@ -1,37 +1,33 @@
 namespace BatchAI.Jobs;
 
 /// <summary>
-/// Which parts of a job have their results in the ledger yet, and where in the results file each of their records'
-/// line starts, for a receive that joins records to results while the download of later parts goes on. The join
+/// Which parts of a job have their results in the ledger yet, where in the results file each of their records'
+/// line starts and which answers the download kept in memory (see <see cref="DownloadedPart"/>), for a receive that joins records to results while the download of later parts goes on. The join
 /// waits at a record whose part is still downloading; the download opens each part once its lines are committed,
 /// and closes the gate when it ends, whether it finished or failed.
 /// </summary>
 internal sealed class PartGate
 {
-    private readonly Dictionary<int, long[]> _open = [];
+    private readonly Dictionary<int, DownloadedPart> _open = [];
     private bool _closed;
     private bool _failed;
 
-    /// <summary>
-    /// The part's results are all in the ledger: <paramref name="lineStarts"/> holds where each record's line starts
-    /// in the results file, by the record's line in the part's id list (see <see cref="PartRoster.LineStarts"/>).
-    /// The gate owns the array from now on.
-    /// </summary>
-    public void Open(int part, long[] lineStarts)
+    /// <summary>The part's results are all in the ledger, as <paramref name="downloaded"/> finds them; the gate owns it from now on.</summary>
+    public void Open(int part, DownloadedPart downloaded)
     {
         lock (_open)
         {
-            _open[part] = lineStarts;
+            _open[part] = downloaded;
             Monitor.PulseAll(_open);
         }
     }
 
-    /// <summary>The part's line starts, when it is open.</summary>
-    public bool TryGetOpen(int part, out long[] lineStarts)
+    /// <summary>The part as downloaded, when it is open.</summary>
+    public bool TryGetOpen(int part, out DownloadedPart downloaded)
     {
         lock (_open)
         {
-            return _open.TryGetValue(part, out lineStarts!);
+            return _open.TryGetValue(part, out downloaded!);
         }
     }
 
@@ -47,18 +43,18 @@ internal sealed class PartGate
     }
 
     /// <summary>
-    /// Waits until <paramref name="part"/> is open and returns its line starts. A part the download finished without
-    /// opening has no results: the caller gets none (an empty array), and goes on.
+    /// Waits until <paramref name="part"/> is open and returns it. A part the download finished without opening has no
+    /// results: the caller gets <see cref="DownloadedPart.None"/>, and goes on.
     /// </summary>
     /// <exception cref="DownloadStoppedException">The download failed or was stopped before the part was in.</exception>
     /// <exception cref="OperationCanceledException">The token was canceled while waiting.</exception>
-    public long[] WaitFor(int part, CancellationToken cancellationToken)
+    public DownloadedPart WaitFor(int part, CancellationToken cancellationToken)
     {
-        using var wake = cancellationToken.CanBeCanceled ? cancellationToken.Register(static state => Pulse((Dictionary<int, long[]>)state!), _open) : default;
+        using var wake = cancellationToken.CanBeCanceled ? cancellationToken.Register(static state => Pulse((Dictionary<int, DownloadedPart>)state!), _open) : default;
         lock (_open)
         {
-            long[]? lineStarts;
-            while (!_open.TryGetValue(part, out lineStarts))
+            DownloadedPart? downloaded;
+            while (!_open.TryGetValue(part, out downloaded))
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 if (_closed)
@@ -68,23 +64,38 @@ internal sealed class PartGate
                         throw new DownloadStoppedException();
                     }
 
-                    return [];
+                    return DownloadedPart.None;
                 }
 
                 Monitor.Wait(_open);
             }
 
-            return lineStarts;
+            return downloaded;
         }
     }
 
-    private static void Pulse(Dictionary<int, long[]> open)
+    private static void Pulse(Dictionary<int, DownloadedPart> open)
     {
         lock (open)
         {
             Monitor.PulseAll(open);
         }
     }
+}
+
+/// <summary>
+/// A part whose results are all in the ledger, as a join finds them: where each record's line starts in the results
+/// file, by the record's line in the part's id list (-1 when it has none; see <see cref="PartRoster.LineStarts"/>),
+/// and the answers the download kept in memory, if it kept any.
+/// </summary>
+internal sealed class DownloadedPart(long[] lineStarts, KeptAnswers? answers)
+{
+    /// <summary>A part without results.</summary>
+    public static DownloadedPart None { get; } = new([], null);
+
+    public long[] LineStarts { get; } = lineStarts;
+
+    public KeptAnswers? Answers { get; } = answers;
 }
 
 /// <summary>The download a join was waiting for ended without the part: its own failure is the one to report.</summary>

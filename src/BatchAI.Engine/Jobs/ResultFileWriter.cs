@@ -97,14 +97,37 @@ public sealed class ResultFileWriter : IDisposable
             return false;
         }
 
-        for (var i = 0; i < _succeeded.FieldCount; i++)
+        WriteSucceeded();
+        return true;
+    }
+
+    /// <summary>
+    /// As <see cref="TryWriteSucceeded(ReadOnlySpan{byte}, ReadOnlySpan{byte})"/>, with an answer the download kept in
+    /// memory for the request (see <see cref="KeptAnswers"/>) in place of its stored result line.
+    /// </summary>
+    internal bool TryWriteSucceeded(ReadOnlySpan<byte> request, KeptAnswer answer)
+    {
+        if (_csv is null || !(_succeeded ??= new SucceededRow(_sourceColumns)).TryRead(request, answer))
         {
-            _csv.Field(_succeeded.Field(i));
+            return false;
         }
 
-        _csv.EndRecord();
-        Count++;
+        WriteSucceeded();
         return true;
+    }
+
+    /// <summary>Whether rows of requests that succeeded are written from bytes (CSV and TSV), so kept answers are of use.</summary>
+    internal bool WritesSucceededFromBytes => _csv is not null;
+
+    private void WriteSucceeded()
+    {
+        for (var i = 0; i < _succeeded!.FieldCount; i++)
+        {
+            _csv!.Field(_succeeded.Field(i));
+        }
+
+        _csv!.EndRecord();
+        Count++;
     }
 
     /// <summary>Finishes the file and moves it into place, replacing any file there.</summary>

@@ -54,6 +54,38 @@ internal sealed class SucceededRow
         }
     }
 
+    /// <summary>
+    /// Reads the row of <paramref name="request"/> and an answer the download kept for it (see
+    /// <see cref="KeptAnswers"/>, which keeps only what <see cref="ReadResult"/> would take from the answer's line);
+    /// false when the request is not in the usual shape.
+    /// </summary>
+    public bool TryRead(ReadOnlySpan<byte> request, KeptAnswer answer)
+    {
+        _length = 0;
+        var field = 0;
+        try
+        {
+            if (!ReadRequest(request, ref field))
+            {
+                return false;
+            }
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
+
+        Add(answer.Text, ref field);
+        Add(default, ref field); // no error
+        AddCount(answer.InputTokens, ref field);
+        AddCount(answer.OutputTokens, ref field);
+        return field == _ends.Length;
+    }
+
     /// <summary>The source values, then the custom id and the status.</summary>
     private bool ReadRequest(ReadOnlySpan<byte> request, ref int field)
     {
@@ -223,6 +255,25 @@ internal sealed class SucceededRow
         public int Start { get; } = start;
 
         public int Length { get; } = length;
+    }
+
+    /// <summary>A token count as its digits, as a JSON writer writes them; nothing for none (-1).</summary>
+    private void AddCount(int count, ref int field)
+    {
+        Span<byte> digits = stackalloc byte[10];
+        var length = 0;
+        if (count >= 0)
+        {
+            var left = count;
+            do
+            {
+                digits[digits.Length - ++length] = (byte)('0' + (left % 10));
+                left /= 10;
+            }
+            while (left > 0);
+        }
+
+        Add(digits.Slice(digits.Length - length), ref field);
     }
 
     private void AddString(ref Utf8JsonReader reader, ref int field)

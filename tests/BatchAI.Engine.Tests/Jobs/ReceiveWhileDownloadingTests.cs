@@ -63,8 +63,11 @@ public sealed class ReceiveWhileDownloadingTests : IDisposable
         Assert.Equal((fromFiles.Retryable, fromFiles.Total), (_harness.Service.Get(job.Id).Records!.Retryable, 30L));
     }
 
-    [Fact]
-    public async Task AResultsFileWrittenFromTheLedgersBytesIsTheFileTheJoinWrites()
+    [Theory]
+    [InlineData(KeptAnswers.DefaultBudget)] // every plain answer kept in memory for the join
+    [InlineData(KeptAnswers.BlockSize)] // room for one part's at a time: the rest read back from the ledger
+    [InlineData(0L)] // none kept: every row from the ledger's lines
+    public async Task AResultsFileWrittenFromTheLedgersBytesIsTheFileTheJoinWrites(long keptAnswerBytes)
     {
         _harness.Processing = TimeSpan.FromHours(48); // successes, and batches that expired part done
         var requests = Enumerable.Range(1, 30).Select(i => new BatchRequest(
@@ -76,6 +79,7 @@ public sealed class ReceiveWhileDownloadingTests : IDisposable
         await _harness.WaitAsync(job.Id, new WaitOptions { MaxPollInterval = TimeSpan.FromHours(1) });
         using var folder = new TempDirectory();
         var columns = _harness.Service.Get(job.Id).Columns;
+        using var service = _harness.NewService(_harness.Limits, keptAnswerBytes);
 
         async Task<ReceiveSummary> ReceiveInto(string file, Func<ResultFileWriter, Task<ReceiveSummary>> receive)
         {
@@ -85,13 +89,25 @@ public sealed class ReceiveWhileDownloadingTests : IDisposable
             return summary;
         }
 
-        var fromBytes = await ReceiveInto("from-bytes.csv", w => _harness.Service.ReceiveAsync(job.Id, w, null, _harness.Reporter, CancellationToken.None)); // beside the download
-        var joined = await ReceiveInto("joined.csv", w => _harness.Service.ReceiveAsync(job.Id, w.Write, null, _harness.Reporter, CancellationToken.None)); // every row joined, from the ledger
+        var fromBytes = await ReceiveInto("from-bytes.csv", w => service.ReceiveAsync(job.Id, w, null, _harness.Reporter, CancellationToken.None)); // beside the download
+        var results = new List<BatchResult>();
+        var joined = await ReceiveInto("joined.csv", w => service.ReceiveAsync(job.Id, r => { w.Write(r); results.Add(r); }, null, _harness.Reporter, CancellationToken.None)); // every row joined, from the ledger
 
         Assert.Equal(File.ReadAllText(folder.File("joined.csv")), File.ReadAllText(folder.File("from-bytes.csv")));
         Assert.Equal(joined.ToString(), fromBytes.ToString());
         Assert.True(fromBytes.Succeeded > 0 && fromBytes.Expired > 0, fromBytes.ToString());
         Assert.Equal(31, File.ReadAllLines(folder.File("joined.csv")).Count(l => l.StartsWith("line ", StringComparison.Ordinal)) + 1); // a row per record
+
+        // Which rows came from kept answers: every plain success when there is room (a number in the source is not
+        // plain: that row read its line after all), some with room for one part, none without.
+        var plain = results.Count(r => r.Status == ResultStatus.Succeeded && r.Source.TryGetValue("n", out var n) && n is string);
+        Assert.Equal(0, joined.FromKeptAnswers);
+        switch (keptAnswerBytes)
+        {
+            case KeptAnswers.DefaultBudget: Assert.Equal(plain, fromBytes.FromKeptAnswers); break;
+            case 0: Assert.Equal(0, fromBytes.FromKeptAnswers); break;
+            default: Assert.InRange(fromBytes.FromKeptAnswers, 1, plain); break;
+        }
     }
 
     [Fact]
@@ -131,6 +147,24 @@ public sealed class ReceiveWhileDownloadingTests : IDisposable
         Assert.Equal("JobIdsCorrupt", error.ErrorId);
         Assert.Contains("part-0001.ids", error.Message, StringComparison.Ordinal);
         Assert.Contains("'" + lines[1] + "'", error.Message, StringComparison.Ordinal); // the record whose result was another's
+    }
+
+    [Fact]
+    public async Task AnIdListThatDisagreesWithTheRequestsFileIsNamedWhenItsAnswersWereKept()
+    {
+        var job = await SubmitAsync(12);
+        var ids = Path.Combine(job.Folder, "parts", "part-0002.ids");
+        var lines = File.ReadAllLines(ids);
+        (lines[1], lines[2]) = (lines[2], lines[1]);
+        File.WriteAllLines(ids, lines);
+        using var folder = new TempDirectory();
+        using var writer = ResultFileWriter.Create(folder.File("out.csv"), _harness.Service.Get(job.Id).Columns);
+
+        var error = await Assert.ThrowsAsync<BatchAIException>(() => _harness.Service.ReceiveAsync(job.Id, writer, null, _harness.Reporter, CancellationToken.None));
+
+        Assert.Equal("JobIdsCorrupt", error.ErrorId);
+        Assert.Contains("part-0002.ids", error.Message, StringComparison.Ordinal);
+        Assert.Contains("'" + lines[2] + "'", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

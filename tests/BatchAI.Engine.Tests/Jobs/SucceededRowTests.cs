@@ -49,6 +49,40 @@ public sealed class SucceededRowTests : IDisposable
         Assert.True(fromBytes > 2_500, $"only {fromBytes} of 3,000 rows were written from the bytes"); // lone surrogates go the general way
     }
 
+    [Theory]
+    [InlineData("csv")]
+    [InlineData("tsv")]
+    public void ARowWrittenFromAKeptAnswerIsTheRowTheJoinWrites(string extension)
+    {
+        var random = new Random(20261130);
+        var results = Enumerable.Range(0, 3_000).Select(i => ResultOf(i, random)).ToList();
+        var answers = new KeptAnswers(results.Count, new AnswerBudget(KeptAnswers.DefaultBudget));
+        for (var i = 0; i < results.Count; i++)
+        {
+            answers.Keep(i, results[i]);
+        }
+
+        // Every tenth request has a number in its source: refused, so written the general way although its answer is kept.
+        var rows = results.Select((result, i) => (Request: RequestBytes(i, Columns.Select(_ => i % 10 == 3 ? 7L : (object?)Text(random)).ToArray(), Columns), Result: ResultBytes(result))).ToList();
+        var fromKept = 0;
+        var ordinal = 0;
+        var mixed = Write(extension, "kept", (writer, request, result) =>
+        {
+            if (answers.TryGet(ordinal++, out var answer) && writer.TryWriteSucceeded(request, answer))
+            {
+                fromKept++;
+            }
+            else
+            {
+                writer.Write(Joined(request, result));
+            }
+        }, rows);
+        var joined = Write(extension, "joined", (writer, request, result) => writer.Write(Joined(request, result)), rows);
+
+        Assert.Equal(Shown(joined), Shown(mixed));
+        Assert.InRange(fromKept, 2_300, 2_700); // not the tenth with a number, nor a text with a lone surrogate
+    }
+
     public static TheoryData<string, string, string> Refused => new()
     {
         { "failed", Request(), Result("""{"id":"r-1","status":"Failed","errorCode":"server_error","errorMessage":"boom","retryable":true}""") },

@@ -16,8 +16,12 @@ internal sealed class EngineHarness : IDisposable
     public EngineHarness(TimeSpan? processing = null, ProviderLimits? limits = null)
     {
         Processing = processing ?? TimeSpan.FromSeconds(30);
+        Limits = limits;
         Service = NewService(limits);
     }
+
+    /// <summary>The batch limits <see cref="Service"/> was made with.</summary>
+    public ProviderLimits? Limits { get; }
 
     public VirtualClock Clock { get; } = new();
 
@@ -38,9 +42,10 @@ internal sealed class EngineHarness : IDisposable
     public string Temp(string name) => _dir.File(name);
 
     /// <summary>Another service on the same store: what a second process (a later scheduled task) would see.</summary>
-    public JobService NewService(ProviderLimits? limits = null) => new(new JobServiceOptions
+    public JobService NewService(ProviderLimits? limits = null, long keptAnswerBytes = KeptAnswers.DefaultBudget) => new(new JobServiceOptions
     {
         Store = _dir.Path,
+        KeptAnswerBytes = keptAnswerBytes,
         Clock = Clock,
         Random = () => 0.5,
         Limits = limits,
