@@ -39,6 +39,7 @@ compare() {
     measure ours "${ours_cmd[@]}"; ours+=("$seconds"); [ "$megabytes" -gt "$ours_mb" ] && ours_mb=$megabytes
     measure theirs "${theirs_cmd[@]}"; theirs+=("$seconds"); [ "$megabytes" -gt "$theirs_mb" ] && theirs_mb=$megabytes
   done
+  echo "  $n $step, each run in order: batchai ${ours[*]} | Python ${theirs[*]}" >&2 # the table gives medians; this shows drift
   local a b; a=$(median "${ours[@]}"); b=$(median "${theirs[@]}")
   printf '| %s | %s | %.2f (%s) | %s | %.2f (%s) | %s | %.1fx |\n' "$n" "$step" "$a" "$(range "${ours[@]}")" "$ours_mb" "$b" "$(range "${theirs[@]}")" "$theirs_mb" "$(echo "$b / $a" | bc -l)"
 }
