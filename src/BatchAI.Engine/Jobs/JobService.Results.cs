@@ -219,46 +219,21 @@ public sealed partial class JobService
     /// </summary>
     private static IEnumerable<StoredResult> StoredResults(JobLedger ledger, JobManifest manifest, ResultIndex? index, PartGate? gate, bool copies, Action handOver, CancellationToken cancellationToken)
     {
-        var parts = new Dictionary<int, PartCursor>(); // with a gate: each open part, and how far the join has come in it
-        PartCursor? passed = null; // a part whose last record was handed over: its kept answers go back once that is joined
-        PartCursor CursorOf(StoredLine record)
-        {
-            if (!parts.TryGetValue(record.Part, out var part))
-            {
-                if (!gate!.TryGetOpen(record.Part, out var downloaded))
-                {
-                    handOver();
-                    downloaded = gate.WaitFor(record.Part, cancellationToken);
-                }
-
-                parts[record.Part] = part = new PartCursor(downloaded);
-            }
-
-            return part;
-        }
-
+        using var walk = gate is null ? null : new PartWalk(gate, handOver, cancellationToken);
         RandomAccessLines? results = null;
         try
         {
             foreach (var record in RequestFile.ReadLines(ledger.RequestsPath, copies))
             {
-                passed?.Release();
-                passed = null;
                 long start;
-                if (gate is null)
+                if (walk is null)
                 {
                     start = index!.TryGetOffset(record.CustomId, out var offset) ? offset : -1;
                 }
                 else
                 {
-                    var part = CursorOf(record);
-                    var ordinal = part.Next(out start);
-                    if (part.Done)
-                    {
-                        passed = part;
-                    }
-
-                    if (part.Answers is { } answers && IsKept(answers, ordinal, record, manifest))
+                    var ordinal = walk.Next(record.Part, out start, out var answers);
+                    if (answers is not null && IsKept(answers, ordinal, record, manifest))
                     {
                         yield return new StoredResult(record, null, answers, ordinal, start);
                         continue;
@@ -284,10 +259,6 @@ public sealed partial class JobService
         finally
         {
             results?.Dispose();
-            foreach (var part in parts.Values)
-            {
-                part.Release(); // what the join did not come to (it stopped early)
-            }
         }
     }
 
@@ -310,33 +281,6 @@ public sealed partial class JobService
     {
         var idsFile = manifest.Parts.Where(p => p.Index == record.Part).Select(PartBuilder.IdsFile).FirstOrDefault();
         return new BatchAIException(ErrorKind.Protocol, "JobIdsCorrupt", string.Format(CultureInfo.InvariantCulture, "The job's id list of part {0} ({1}) does not match its requests file: the result found for custom id '{2}' (line {3} of the requests file) is another record's. Nothing was lost: the results are in the ledger.", record.Part, idsFile, record.CustomId, record.Number));
-    }
-
-    /// <summary>An open part, and how many of its records the join has come to.</summary>
-    private sealed class PartCursor(DownloadedPart part)
-    {
-        private int _next;
-
-        public KeptAnswers? Answers => part.Answers;
-
-        /// <summary>Every record of the part was handed over.</summary>
-        public bool Done => _next >= part.LineStarts.Length;
-
-        /// <summary>The next record's line in the part's id list, and where its result line starts (-1 when it has none).</summary>
-        public int Next(out long lineStart)
-        {
-            if (_next < part.LineStarts.Length)
-            {
-                lineStart = part.LineStarts[_next];
-                return _next++;
-            }
-
-            lineStart = -1;
-            return -1;
-        }
-
-        /// <summary>The part's kept answers go back; none is asked for after this.</summary>
-        public void Release() => part.Answers?.Release();
     }
 
     /// <summary>

@@ -98,5 +98,79 @@ internal sealed class DownloadedPart(long[] lineStarts, KeptAnswers? answers)
     public KeptAnswers? Answers { get; } = answers;
 }
 
+/// <summary>
+/// A join's way through the parts a <see cref="PartGate"/> opens, record by record in input order: each record's line
+/// in its part's id list, where its result line starts, and the answers its part kept. A part's kept answers go back
+/// (see <see cref="KeptAnswers.Release"/>) once the join has asked for the record after the part's last, and every
+/// part's when the walk is disposed (a join that stopped early).
+/// </summary>
+internal sealed class PartWalk(PartGate gate, Action handOver, CancellationToken cancellationToken) : IDisposable
+{
+    private readonly Dictionary<int, Cursor> _parts = [];
+    private Cursor? _passed; // a part whose last record was handed out: the caller is done with it at the next call
+
+    /// <summary>
+    /// The next record of <paramref name="part"/>: its line in the part's id list (-1 when the part has no more),
+    /// where its result line starts (-1 when none), and the part's kept answers. Waits for the part to open, after
+    /// <c>handOver</c> (the records before it are then the caller's to use).
+    /// </summary>
+    public int Next(int part, out long lineStart, out KeptAnswers? answers)
+    {
+        _passed?.Release();
+        _passed = null;
+        if (!_parts.TryGetValue(part, out var cursor))
+        {
+            if (!gate.TryGetOpen(part, out var downloaded))
+            {
+                handOver();
+                downloaded = gate.WaitFor(part, cancellationToken);
+            }
+
+            _parts[part] = cursor = new Cursor(downloaded);
+        }
+
+        var ordinal = cursor.Next(out lineStart);
+        if (cursor.Done)
+        {
+            _passed = cursor;
+        }
+
+        answers = cursor.Answers;
+        return ordinal;
+    }
+
+    public void Dispose()
+    {
+        foreach (var cursor in _parts.Values)
+        {
+            cursor.Release();
+        }
+    }
+
+    /// <summary>An open part, and how many of its records were handed out.</summary>
+    private sealed class Cursor(DownloadedPart part)
+    {
+        private int _next;
+
+        public KeptAnswers? Answers => part.Answers;
+
+        public bool Done => _next >= part.LineStarts.Length;
+
+        public int Next(out long lineStart)
+        {
+            if (_next < part.LineStarts.Length)
+            {
+                lineStart = part.LineStarts[_next];
+                return _next++;
+            }
+
+            lineStart = -1;
+            return -1;
+        }
+
+        public void Release() => part.Answers?.Release();
+    }
+}
+
 /// <summary>The download a join was waiting for ended without the part: its own failure is the one to report.</summary>
 internal sealed class DownloadStoppedException() : Exception("The download of the job's results stopped.");

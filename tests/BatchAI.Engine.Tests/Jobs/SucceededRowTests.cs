@@ -31,19 +31,7 @@ public sealed class SucceededRowTests : IDisposable
         // As the ledger holds them: the bytes its writers make (a lone surrogate included), not text encoded again.
         var rows = Enumerable.Range(0, 3_000).Select(i => (Request: RequestBytes(i, Columns.Select(_ => (object?)Text(random)).ToArray(), Columns), Result: ResultBytes(ResultOf(i, random)))).ToList();
 
-        var fromBytes = 0;
-        var mixed = Write(extension, "mixed", (writer, request, result) =>
-        {
-            if (writer.TryWriteSucceeded(request, result))
-            {
-                fromBytes++;
-            }
-            else
-            {
-                writer.Write(Joined(request, result));
-            }
-        }, rows);
-        var joined = Write(extension, "joined", (writer, request, result) => writer.Write(Joined(request, result)), rows);
+        var (joined, mixed, fromBytes) = BothWays(extension, rows, (writer, _, request, result) => writer.TryWriteSucceeded(request, result));
 
         Assert.Equal(Shown(joined), Shown(mixed));
         Assert.True(fromBytes > 2_500, $"only {fromBytes} of 3,000 rows were written from the bytes"); // lone surrogates go the general way
@@ -64,20 +52,7 @@ public sealed class SucceededRowTests : IDisposable
 
         // Every tenth request has a number in its source: refused, so written the general way although its answer is kept.
         var rows = results.Select((result, i) => (Request: RequestBytes(i, Columns.Select(_ => i % 10 == 3 ? 7L : (object?)Text(random)).ToArray(), Columns), Result: ResultBytes(result))).ToList();
-        var fromKept = 0;
-        var ordinal = 0;
-        var mixed = Write(extension, "kept", (writer, request, result) =>
-        {
-            if (answers.TryGet(ordinal++, out var answer) && writer.TryWriteSucceeded(request, answer))
-            {
-                fromKept++;
-            }
-            else
-            {
-                writer.Write(Joined(request, result));
-            }
-        }, rows);
-        var joined = Write(extension, "joined", (writer, request, result) => writer.Write(Joined(request, result)), rows);
+        var (joined, mixed, fromKept) = BothWays(extension, rows, (writer, ordinal, request, _) => answers.TryGet(ordinal, out var answer) && writer.TryWriteSucceeded(request, answer));
 
         Assert.Equal(Shown(joined), Shown(mixed));
         Assert.InRange(fromKept, 2_300, 2_700); // not the tenth with a number, nor a text with a lone surrogate
@@ -178,6 +153,29 @@ public sealed class SucceededRowTests : IDisposable
 
     private static BatchResult Joined(byte[] request, byte[] result) =>
         ResultJoiner.Join(new RequestFile.RecordReader("requests.jsonl").Read(new StoredLine(request, 1, "r", 1)), ResultFile.Parse(result), null);
+
+    /// <summary>
+    /// The rows written the general way, and written the fast way where <paramref name="fast"/> writes them (given the
+    /// row's place, its request and its result) and the general way elsewhere; and how many the fast way wrote.
+    /// </summary>
+    private (byte[] Joined, byte[] Mixed, int Fast) BothWays(string extension, List<(byte[] Request, byte[] Result)> rows, Func<ResultFileWriter, int, byte[], byte[], bool> fast)
+    {
+        var count = 0;
+        var ordinal = 0;
+        var mixed = Write(extension, "mixed", (writer, request, result) =>
+        {
+            if (fast(writer, ordinal++, request, result))
+            {
+                count++;
+            }
+            else
+            {
+                writer.Write(Joined(request, result));
+            }
+        }, rows);
+        var joined = Write(extension, "joined", (writer, request, result) => writer.Write(Joined(request, result)), rows);
+        return (joined, mixed, count);
+    }
 
     private byte[] Write(string extension, string name, Action<ResultFileWriter, byte[], byte[]> write, List<(byte[] Request, byte[] Result)> rows)
     {
