@@ -104,9 +104,10 @@ public sealed partial class JobService
                     }
                     else
                     {
-                        // A kept answer whose request is not in the usual shape: its line after all (the same line, its id checked).
+                        // A kept answer whose request is not in the usual shape: the general way, from its line after all (the
+                        // same line, its id checked); trying the line's bytes would only find the request's shape again.
                         var stored = found.Answers is null ? found.Line : (rereads ??= new RandomAccessLines(ledger.ResultsPath)).ReadBytesAt(found.LineStart);
-                        if (stored is { } bytes && rows is not null && rows.TryWriteSucceeded(request.Bytes.Span, bytes.Span))
+                        if (found.Answers is null && stored is { } bytes && rows is not null && rows.TryWriteSucceeded(request.Bytes.Span, bytes.Span))
                         {
                             counts[(int)ResultStatus.Succeeded]++;
                         }
