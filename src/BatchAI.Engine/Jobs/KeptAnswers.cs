@@ -2,12 +2,12 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Text;
 using BatchAI.Providers;
+using BatchAI.Requests;
 
 namespace BatchAI.Jobs;
 
 /// <summary>
-/// The answers of a part's plain successes (status Succeeded, a text, no error, token counts a results-file row takes
-/// as they are), kept in memory by the download for a join into a CSV or TSV file: such a record's row is then written
+/// The answers of a part's plain successes (see <see cref="SucceededRow.TakesAsItIs"/>), kept in memory by the download for a join into a CSV or TSV file: such a record's row is then written
 /// from its stored request line and this (see <see cref="SucceededRow"/>), and its result line is not read back from
 /// the ledger. Reading a million lines back and parsing them again was a third of that join's processor time.
 /// </summary>
@@ -24,9 +24,6 @@ internal sealed class KeptAnswers
 
     /// <summary>The most the parts of one receive keep at once (a part of 50,000 short answers takes about 7 MB).</summary>
     public const long DefaultBudget = 32L << 20;
-
-    /// <summary>The largest token count kept: a results-file row written from the ledger's bytes takes nine digits at most.</summary>
-    private const int MostTokens = 999_999_999;
 
     private const int NotKept = -1;
 
@@ -58,11 +55,12 @@ internal sealed class KeptAnswers
     public void Keep(int ordinal, ResultLine line)
     {
         _places[ordinal] = NotKept;
-        if (_spent || line.Status != ResultStatus.Succeeded || line.Text is not { } text || line.ErrorCode is not null || line.ErrorMessage is not null
-            || !TryCount(line.InputTokens, out var input) || !TryCount(line.OutputTokens, out var output))
+        if (_spent || !SucceededRow.TakesAsItIs(line))
         {
             return;
         }
+
+        var text = line.Text!;
 
         // Its id (ASCII: the roster found it, so it is one of ours), then its text's length and bytes. The text is
         // measured only when the most it could take does not fit what is left of the block.
@@ -107,8 +105,8 @@ internal sealed class KeptAnswers
         BinaryPrimitives.WriteInt32LittleEndian(block.AsSpan(textAt - sizeof(int)), length);
         _used = textAt + length;
         _places[ordinal] = ((_blocks.Count - 1) << 20) | at;
-        _inputTokens[ordinal] = input;
-        _outputTokens[ordinal] = output;
+        _inputTokens[ordinal] = line.InputTokens ?? -1;
+        _outputTokens[ordinal] = line.OutputTokens ?? -1;
     }
 
     /// <summary>The answer kept for the record at <paramref name="ordinal"/>, if any.</summary>
@@ -145,12 +143,6 @@ internal sealed class KeptAnswers
         _spent = true;
     }
 
-    private static bool TryCount(int? count, out int kept)
-    {
-        kept = count ?? -1;
-        return count is null or (>= 0 and <= MostTokens);
-    }
-
     /// <summary>Room for <paramref name="bytes"/> in the last block, renting another when the budget allows.</summary>
     private bool TryRoom(int bytes)
     {
@@ -183,23 +175,7 @@ internal readonly ref struct KeptAnswer(ReadOnlySpan<byte> customId, ReadOnlySpa
     public int OutputTokens { get; } = outputTokens;
 
     /// <summary>Whether this is the answer of <paramref name="customId"/>.</summary>
-    public bool IsFor(string customId)
-    {
-        if (CustomId.Length != customId.Length)
-        {
-            return false;
-        }
-
-        for (var i = 0; i < customId.Length; i++)
-        {
-            if (CustomId[i] != customId[i])
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
+    public bool IsFor(string customId) => CustomIds.IsSame(CustomId, customId);
 }
 
 /// <summary>How many bytes the kept answers of one receive may still take; shared by its parts, taken and given back from two threads.</summary>

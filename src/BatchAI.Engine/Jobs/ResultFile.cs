@@ -1,6 +1,7 @@
 using System.Text.Json;
 using BatchAI.IO;
 using BatchAI.Providers;
+using BatchAI.Requests;
 
 namespace BatchAI.Jobs;
 
@@ -113,20 +114,8 @@ internal static class ResultFile
     public static bool IsLineOf(ReadOnlySpan<byte> utf8, string customId)
     {
         var prefix = "{\"id\":\""u8;
-        if (utf8.Length < prefix.Length + customId.Length + 1 || !utf8.StartsWith(prefix) || utf8[prefix.Length + customId.Length] != (byte)'"')
-        {
-            return false;
-        }
-
-        for (var i = 0; i < customId.Length; i++)
-        {
-            if (utf8[prefix.Length + i] != customId[i])
-            {
-                return false;
-            }
-        }
-
-        return true;
+        return utf8.Length >= prefix.Length + customId.Length + 1 && utf8.StartsWith(prefix) && utf8[prefix.Length + customId.Length] == (byte)'"'
+            && CustomIds.IsSame(utf8.Slice(prefix.Length, customId.Length), customId);
     }
 
     // Status words and detail names repeat on every line: each is made once.

@@ -1,4 +1,6 @@
+using System.Buffers.Text;
 using System.Text.Json;
+using BatchAI.Providers;
 
 namespace BatchAI.Jobs;
 
@@ -13,6 +15,9 @@ namespace BatchAI.Jobs;
 internal sealed class SucceededRow
 {
     private static readonly byte[] Succeeded = "Succeeded"u8.ToArray();
+
+    /// <summary>The most digits a token count may have to be taken as written (nine: any such number fits an int).</summary>
+    private const int MostCountDigits = 9;
 
     private readonly byte[][] _columns; // the job's source columns, as UTF-8
     private readonly int[] _ends; // where each field ends in _bytes
@@ -35,46 +40,44 @@ internal sealed class SucceededRow
         return new ReadOnlySpan<byte>(_bytes, start, _ends[index] - start);
     }
 
+    /// <summary>
+    /// Whether <paramref name="line"/>, written to the ledger, is a result line <see cref="TryRead(ReadOnlySpan{byte}, ReadOnlySpan{byte})"/>
+    /// takes: a success with a text, no error, and token counts of at most nine digits. What <see cref="KeptAnswers"/>
+    /// keeps for <see cref="TryRead(ReadOnlySpan{byte}, KeptAnswer)"/>, so that both give the same rows.
+    /// </summary>
+    public static bool TakesAsItIs(ResultLine line) =>
+        line.Status == ResultStatus.Succeeded && line.Text is not null && line.ErrorCode is null && line.ErrorMessage is null
+        && IsCountTaken(line.InputTokens) && IsCountTaken(line.OutputTokens);
+
     /// <summary>Reads the row of <paramref name="request"/> and <paramref name="result"/>; false when it is not a success in the usual shape.</summary>
     public bool TryRead(ReadOnlySpan<byte> request, ReadOnlySpan<byte> result)
     {
-        _length = 0;
         var field = 0;
         try
         {
-            return ReadRequest(request, ref field) && ReadResult(result, ref field) && field == _ends.Length;
+            return TryReadRequest(request, ref field) && ReadResult(result, ref field) && field == _ends.Length;
         }
-        catch (JsonException)
+        catch (Exception error) when (IsRefusal(error))
         {
-            return false; // a damaged line: the general way names it
-        }
-        catch (InvalidOperationException)
-        {
-            return false; // text that cannot be unescaped (a lone surrogate): the general way decides
+            return false;
         }
     }
 
     /// <summary>
-    /// Reads the row of <paramref name="request"/> and an answer the download kept for it (see
-    /// <see cref="KeptAnswers"/>, which keeps only what <see cref="ReadResult"/> would take from the answer's line);
-    /// false when the request is not in the usual shape.
+    /// Reads the row of <paramref name="request"/> and an answer the download kept for it (one that
+    /// <see cref="TakesAsItIs"/>); false when the request is not in the usual shape.
     /// </summary>
     public bool TryRead(ReadOnlySpan<byte> request, KeptAnswer answer)
     {
-        _length = 0;
         var field = 0;
         try
         {
-            if (!ReadRequest(request, ref field))
+            if (!TryReadRequest(request, ref field))
             {
                 return false;
             }
         }
-        catch (JsonException)
-        {
-            return false;
-        }
-        catch (InvalidOperationException)
+        catch (Exception error) when (IsRefusal(error))
         {
             return false;
         }
@@ -84,6 +87,21 @@ internal sealed class SucceededRow
         AddCount(answer.InputTokens, ref field);
         AddCount(answer.OutputTokens, ref field);
         return field == _ends.Length;
+    }
+
+    /// <summary>
+    /// A damaged line (JSON that does not read), or text that cannot be unescaped (a lone surrogate): refused, and the
+    /// general way names or decides it.
+    /// </summary>
+    private static bool IsRefusal(Exception error) => error is JsonException or InvalidOperationException;
+
+    private static bool IsCountTaken(int? count) => count is null or (>= 0 and < 1_000_000_000); // at most MostCountDigits digits, no sign
+
+    private bool TryReadRequest(ReadOnlySpan<byte> request, ref int field)
+    {
+        _length = 0;
+        field = 0;
+        return ReadRequest(request, ref field);
     }
 
     /// <summary>The source values, then the custom id and the status.</summary>
@@ -233,7 +251,7 @@ internal sealed class SucceededRow
     {
         reader.Read();
         digits = new Range((int)reader.TokenStartIndex, reader.ValueSpan.Length);
-        if (reader.TokenType != JsonTokenType.Number || reader.ValueSpan.Length > 9)
+        if (reader.TokenType != JsonTokenType.Number || reader.ValueSpan.Length > MostCountDigits)
         {
             return false;
         }
@@ -260,20 +278,14 @@ internal sealed class SucceededRow
     /// <summary>A token count as its digits, as a JSON writer writes them; nothing for none (-1).</summary>
     private void AddCount(int count, ref int field)
     {
-        Span<byte> digits = stackalloc byte[10];
+        Span<byte> digits = stackalloc byte[MostCountDigits];
         var length = 0;
         if (count >= 0)
         {
-            var left = count;
-            do
-            {
-                digits[digits.Length - ++length] = (byte)('0' + (left % 10));
-                left /= 10;
-            }
-            while (left > 0);
+            Utf8Formatter.TryFormat(count, digits, out length);
         }
 
-        Add(digits.Slice(digits.Length - length), ref field);
+        Add(digits.Slice(0, length), ref field);
     }
 
     private void AddString(ref Utf8JsonReader reader, ref int field)

@@ -66,6 +66,25 @@ public static class CustomIds
         return true;
     }
 
+    /// <summary>Whether <paramref name="ascii"/> (an id's bytes as stored) is <paramref name="id"/>, compared without a string.</summary>
+    internal static bool IsSame(ReadOnlySpan<byte> ascii, string id)
+    {
+        if (ascii.Length != id.Length)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < id.Length; i++)
+        {
+            if (ascii[i] != id[i])
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
     /// <summary>Writes <see cref="ForRow(long)"/>'s id as ASCII into <paramref name="destination"/> (at least 24 bytes); returns its length.</summary>
     internal static int ForRow(long rowNumber, Span<byte> destination)
     {
